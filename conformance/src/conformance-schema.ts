@@ -1,0 +1,47 @@
+import { defineEntity, p } from '@switchyard/core';
+
+/** One nullable column of every portable type: the subject of the semantics suites. */
+export const Sample = defineEntity({
+  name: 'Sample',
+  tableName: 'sy_sample',
+  properties: {
+    id: p.uuid().primary(),
+    label: p.string().length(32).nullable(),
+    body: p.text().nullable(),
+    int: p.integer().nullable(),
+    big: p.bigint().nullable(),
+    real: p.double().nullable(),
+    money: p.decimal().precision(18).scale(4).nullable(),
+    flag: p.boolean().nullable(),
+    at: p.datetime().nullable(),
+    doc: p.json().nullable(),
+  },
+});
+
+/** A versioned row with a unique key: optimistic locking, uniqueness, concurrency. */
+export const Account = defineEntity({
+  name: 'Account',
+  tableName: 'sy_account',
+  properties: {
+    id: p.uuid().primary(),
+    email: p.string().length(120).unique(),
+    name: p.string().length(120),
+    balance: p.integer(),
+    version: p.integer().version(),
+  },
+});
+
+/** A child row: foreign keys and ordered pages. */
+export const Post = defineEntity({
+  name: 'Post',
+  tableName: 'sy_post',
+  properties: {
+    id: p.uuid().primary(),
+    account: () => p.manyToOne(Account),
+    title: p.string().length(200),
+    seq: p.integer(),
+    createdAt: p.datetime(),
+  },
+});
+
+export const conformanceSchema = [Sample, Account, Post];

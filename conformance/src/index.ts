@@ -1,0 +1,6 @@
+export type { BackendProvider, ContainerSpec, TestDatabase } from './backend-provider.ts';
+export { Account, conformanceSchema, Post, Sample } from './conformance-schema.ts';
+export type { Outcome, ParityEntry, ParityReport } from './parity-report.ts';
+export { type ConformanceOptions, runConformance } from './run-conformance.ts';
+export type { ConformanceTest, Suite, SuiteContext } from './suite-definition.ts';
+export { allSuites, type ConformanceTestId, type SuiteName } from './suites/index.ts';

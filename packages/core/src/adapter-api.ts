@@ -1,0 +1,111 @@
+/**
+ * The adapter SPI: what a backend implements. Application code never imports this module; adapter
+ * authors do (`@switchyard/core/adapter`), and prove their adapter with `@switchyard/conformance`.
+ */
+import type { MikroORM, Options } from '@mikro-orm/core';
+import type { Capabilities } from './capabilities.ts';
+import type { SwitchyardError } from './errors.ts';
+import type { ColumnPreparer } from './schema/schema-discovery.ts';
+import type { SqlDialect } from './sql/sql-dialect.ts';
+import type { ValueCodec } from './sql/value-codec.ts';
+
+export type { Capabilities } from './capabilities.ts';
+export { defaultCapabilities } from './capabilities.ts';
+export * from './errors.ts';
+export type { PortableKind } from './schema/portable-kind.ts';
+export type { ColumnPreparer } from './schema/schema-discovery.ts';
+export type { JsonPath, JsonScalarType, SortDirection, SqlDialect } from './sql/sql-dialect.ts';
+export { empty, ident, join, raw, Sql, sql, value } from './sql/sql-fragment.ts';
+export type { ValueCodec } from './sql/value-codec.ts';
+export { parseDatabaseUrl, redactUrl, type ParsedUrl } from './store/database-url.ts';
+export { foldCase } from './query/fold-case.ts';
+
+export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
+
+/** A row as the driver returns it: column name → driver value. */
+export type DriverRow = Record<string, unknown>;
+
+export interface ExecuteResult {
+  /** Rows the statement matched (not only the rows whose values changed). */
+  readonly affectedRows: number;
+}
+
+/** Something statements can run on: the pool, or one transaction's connection. */
+export interface DriverSession {
+  /** Runs a statement that returns rows. Rejects with the driver's own error. */
+  query(sql: string, params: readonly unknown[]): Promise<DriverRow[]>;
+  /** Runs a statement that returns no rows. */
+  execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult>;
+}
+
+export interface BeginOptions {
+  readonly isolation: IsolationLevel | undefined;
+  readonly readOnly: boolean;
+}
+
+/** One open transaction on one connection. After commit or rollback it MUST NOT be used. */
+export interface DriverTransaction extends DriverSession {
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+export interface HealthInfo {
+  readonly serverVersion: string;
+  /** Settings that decide whether the portable semantics hold (collation, time zone, journal mode, …). */
+  readonly settings: Readonly<Record<string, string | number | boolean>>;
+}
+
+/**
+ * A live connection (or pool) to one database.
+ *
+ * Concurrency rules: statements on the driver itself MAY run concurrently with open transactions;
+ * a transaction's statements run on that transaction only. `begin` MUST take every lock needed so
+ * that a write inside the transaction does not fail with a busy error when another process writes
+ * (SQLite: `BEGIN IMMEDIATE` with a busy timeout).
+ */
+export interface Driver extends DriverSession {
+  begin(options: BeginOptions): Promise<DriverTransaction>;
+  health(): Promise<HealthInfo>;
+  /** Closes every connection. MUST resolve even when a connection is broken. */
+  close(): Promise<void>;
+}
+
+export interface AdapterOpenContext {
+  /** The URL with its scheme, as the user gave it. */
+  readonly url: string;
+  /** Adapter-specific options from `openStore({ adapterOptions })`. */
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * A backend. Adapters are thin: a backend's differences live here and nowhere else.
+ */
+export interface Adapter {
+  /** Short backend name, e.g. `postgres`. */
+  readonly name: string;
+  /**
+   * `embedded` databases live in the application's own files; `server` databases can be shared by
+   * replicas on several hosts. The `requireServer` guard refuses embedded ones.
+   */
+  readonly kind: 'embedded' | 'server';
+  /** URL schemes (without the colon) this adapter accepts. */
+  readonly schemes: readonly string[];
+  /** Capability flags; anything omitted takes its default. */
+  readonly capabilities?: Partial<Capabilities>;
+  readonly dialect: SqlDialect;
+  readonly codec: ValueCodec;
+  /** Adjusts MikroORM's column definitions so every portable kind is stored exactly. */
+  readonly prepareColumn: ColumnPreparer;
+  /**
+   * MikroORM options (driver, connection) for the URL. MUST NOT connect. Core adds the entities and
+   * the discovery hook.
+   */
+  ormOptions(context: AdapterOpenContext): Partial<Options>;
+  /** Builds the driver on the initialised ORM's own connection (its pool or database handle). */
+  createDriver(orm: MikroORM, context: AdapterOpenContext): Promise<Driver>;
+  /**
+   * Maps a driver error to the Switchyard class for the same fault. MUST return a `SwitchyardError`
+   * for anything (falling back to `DriverError`), and MUST NOT put a password in the message.
+   */
+  classifyError(error: unknown, context: AdapterOpenContext): SwitchyardError;
+}

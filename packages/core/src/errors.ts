@@ -1,0 +1,175 @@
+/**
+ * The one error hierarchy of Switchyard. Every backend throws the same class for the same fault;
+ * the driver's own error is kept as `cause`. `code` is stable and safe to switch on.
+ *
+ * Messages MUST NOT contain a password, token or private key taken from a URL or an option.
+ */
+export type ErrorCode =
+  | 'CONFIGURATION'
+  | 'ADAPTER_NOT_INSTALLED'
+  | 'SCHEMA_INVALID'
+  | 'VALIDATION'
+  | 'NOT_NULL_VIOLATION'
+  | 'UNIQUE_VIOLATION'
+  | 'FOREIGN_KEY_VIOLATION'
+  | 'NOT_FOUND'
+  | 'VERSION_CONFLICT'
+  | 'DEADLOCK'
+  | 'SERIALIZATION_FAILURE'
+  | 'LOCK_TIMEOUT'
+  | 'BUSY'
+  | 'CONNECTION'
+  | 'AUTHENTICATION'
+  | 'UNSUPPORTED_FEATURE'
+  | 'STORE_CLOSED'
+  | 'DRIVER';
+
+export interface SwitchyardErrorOptions {
+  cause?: unknown;
+  /** Entity the failing operation was about, when known. */
+  entity?: string;
+}
+
+export class SwitchyardError extends Error {
+  readonly code: ErrorCode = 'DRIVER';
+  /** True when repeating the same operation (usually the whole transaction) may succeed. */
+  readonly retryable: boolean = false;
+  readonly entity: string | undefined;
+
+  constructor(message: string, options: SwitchyardErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.entity = options.entity;
+  }
+}
+
+/** Invalid options or URL, unknown scheme, store opened twice, guard refusing SQLite, … */
+export class ConfigurationError extends SwitchyardError {
+  override readonly code: ErrorCode = 'CONFIGURATION';
+}
+
+/** The URL scheme names a backend whose adapter package is not installed. */
+export class AdapterNotInstalledError extends ConfigurationError {
+  override readonly code = 'ADAPTER_NOT_INSTALLED' as const;
+  constructor(
+    readonly packageName: string,
+    scheme: string,
+    options: SwitchyardErrorOptions = {},
+  ) {
+    super(
+      `The "${scheme}:" URL scheme needs the ${packageName} adapter, which is not installed. Install it with: npm install ${packageName}`,
+      options,
+    );
+  }
+}
+
+/** The schema definition uses something that does not behave the same on every backend. */
+export class SchemaError extends SwitchyardError {
+  override readonly code = 'SCHEMA_INVALID' as const;
+}
+
+/** A value or an option was refused before anything was written. */
+export class ValidationError extends SwitchyardError {
+  override readonly code: ErrorCode = 'VALIDATION';
+  readonly property: string | undefined;
+  constructor(message: string, options: SwitchyardErrorOptions & { property?: string } = {}) {
+    super(message, options);
+    this.property = options.property;
+  }
+}
+
+/** A required (non-nullable) property was missing or null. */
+export class NotNullError extends ValidationError {
+  override readonly code = 'NOT_NULL_VIOLATION' as const;
+}
+
+/** A unique constraint (primary key included) refused the write. */
+export class UniqueConstraintError extends SwitchyardError {
+  override readonly code = 'UNIQUE_VIOLATION' as const;
+}
+
+/** A foreign key refused the write (missing parent, or a parent that still has children). */
+export class ForeignKeyError extends SwitchyardError {
+  override readonly code = 'FOREIGN_KEY_VIOLATION' as const;
+}
+
+/** The row the operation targets does not exist (or is outside the caller's scope). */
+export class NotFoundError extends SwitchyardError {
+  override readonly code = 'NOT_FOUND' as const;
+}
+
+/** Optimistic locking: the row's version is not the one the caller expected. */
+export class VersionConflictError extends SwitchyardError {
+  override readonly code = 'VERSION_CONFLICT' as const;
+  constructor(
+    message: string,
+    readonly expectedVersion: number,
+    readonly actualVersion: number | undefined,
+    options: SwitchyardErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/** A transient conflict: retrying the whole transaction may succeed. */
+export class RetryableError extends SwitchyardError {
+  override readonly retryable = true;
+}
+
+export class DeadlockError extends RetryableError {
+  override readonly code = 'DEADLOCK' as const;
+}
+
+export class SerializationError extends RetryableError {
+  override readonly code = 'SERIALIZATION_FAILURE' as const;
+}
+
+export class LockTimeoutError extends RetryableError {
+  override readonly code = 'LOCK_TIMEOUT' as const;
+}
+
+/** SQLite's SQLITE_BUSY that outlived the busy timeout. */
+export class BusyError extends RetryableError {
+  override readonly code = 'BUSY' as const;
+}
+
+/** The server could not be reached, or the connection broke. Retryable: the pool reconnects. */
+export class ConnectionError extends SwitchyardError {
+  override readonly code: ErrorCode = 'CONNECTION';
+  override readonly retryable: boolean = true;
+}
+
+/** The server refused the credentials. Not retryable. */
+export class AuthenticationError extends ConnectionError {
+  override readonly code = 'AUTHENTICATION' as const;
+  override readonly retryable = false;
+}
+
+/** The adapter declares the capability `false`. */
+export class UnsupportedFeatureError extends SwitchyardError {
+  override readonly code = 'UNSUPPORTED_FEATURE' as const;
+  constructor(
+    readonly capability: string,
+    backend: string,
+    detail = '',
+  ) {
+    super(`The ${backend} adapter does not support "${capability}"${detail ? `: ${detail}` : ''}.`);
+  }
+}
+
+/** The store was closed; no further operation is accepted. */
+export class StoreClosedError extends SwitchyardError {
+  override readonly code = 'STORE_CLOSED' as const;
+  constructor() {
+    super('The store is closed.');
+  }
+}
+
+/** A driver error that no other class describes. The driver error is the `cause`. */
+export class DriverError extends SwitchyardError {
+  override readonly code = 'DRIVER' as const;
+}
+
+export function isSwitchyardError(error: unknown): error is SwitchyardError {
+  return error instanceof SwitchyardError;
+}

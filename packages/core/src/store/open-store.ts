@@ -1,0 +1,94 @@
+import { MikroORM } from '@mikro-orm/core';
+import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
+import { resolveCapabilities } from '../capabilities.ts';
+import { ConfigurationError, SwitchyardError } from '../errors.ts';
+import { SchemaDiscovery } from '../schema/schema-discovery.ts';
+import { raw } from '../sql/sql-fragment.ts';
+import { loadAdapter } from './adapter-loader.ts';
+import { parseDatabaseUrl, redactUrl } from './database-url.ts';
+import { defaultRetry, resolveRetry } from './retry-policy.ts';
+import { Executor } from './session.ts';
+import { StoreImpl } from './store-impl.ts';
+import type { AnyEntitySchema, RetryOptions, Store } from './store-types.ts';
+
+/** The database used when neither `url` nor `DATABASE_URL` is given: a SQLite file in the working directory. */
+export const DEFAULT_DATABASE_URL = 'sqlite:./switchyard.sqlite';
+
+export interface OpenStoreOptions {
+  /** Database URL. Default: `DATABASE_URL`, else {@link DEFAULT_DATABASE_URL}. */
+  url?: string;
+  /** Every entity of the application, defined with `defineEntity`. */
+  schema: readonly AnyEntitySchema[];
+  /** Use this adapter instead of choosing one from the URL scheme. */
+  adapter?: Adapter;
+  /** Adapter-specific options (see each adapter's README). */
+  adapterOptions?: Record<string, unknown>;
+  /**
+   * Refuse embedded databases (SQLite): for deployments whose replicas must share one server.
+   * Also enabled by the environment variable `SWITCHYARD_REQUIRE_SERVER=1`.
+   */
+  requireServer?: boolean;
+  /** Default retry policy of `store.transaction`. */
+  retry?: RetryOptions;
+}
+
+function envFlag(name: string): boolean {
+  const v = process.env[name]?.trim().toLowerCase();
+  return v === '1' || v === 'true' || v === 'yes';
+}
+
+/**
+ * Opens a store: picks the adapter from the URL scheme, validates the schema, connects and checks
+ * the connection with a real query. Every failure is a typed Switchyard error without passwords.
+ */
+export async function openStore(options: OpenStoreOptions): Promise<Store> {
+  if (!options || !Array.isArray(options.schema) || options.schema.length === 0) {
+    throw new ConfigurationError('openStore needs a schema: openStore({ schema: [Note, …] }).');
+  }
+  const url = options.url ?? process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  const { scheme } = parseDatabaseUrl(url);
+  const adapter = options.adapter ?? (await loadAdapter(scheme));
+  if (!adapter.schemes.includes(scheme)) {
+    throw new ConfigurationError(`The ${adapter.name} adapter does not accept "${scheme}:" URLs.`);
+  }
+  if ((options.requireServer ?? envFlag('SWITCHYARD_REQUIRE_SERVER')) && adapter.kind === 'embedded') {
+    throw new ConfigurationError(
+      `This deployment requires a shared database server, but the URL "${redactUrl(url)}" is an embedded ${adapter.name} database.`,
+    );
+  }
+  const context: AdapterOpenContext = { url, options: options.adapterOptions ?? {} };
+  const discovery = new SchemaDiscovery(adapter.prepareColumn);
+  let orm: MikroORM | undefined;
+  let driver: Driver | undefined;
+  const probe = (error: unknown) =>
+    error instanceof SwitchyardError ? error : new Executor(adapter, context, nullSession, false).classify(error);
+  try {
+    orm = await MikroORM.init({
+      ...adapter.ormOptions(context),
+      entities: [...options.schema],
+      discovery: { onMetadata: discovery.onMetadata },
+      debug: false,
+    });
+    const schema = discovery.buildModel(orm.getMetadata());
+    driver = await adapter.createDriver(orm, context);
+    await new Executor(adapter, context, driver, false).query(raw('SELECT 1'));
+    return new StoreImpl({
+      adapter,
+      context,
+      orm,
+      driver,
+      schema,
+      capabilities: resolveCapabilities(adapter.capabilities),
+      retry: resolveRetry(options.retry, defaultRetry),
+    });
+  } catch (error) {
+    await driver?.close().catch(() => undefined);
+    await orm?.close(true).catch(() => undefined);
+    throw probe(error);
+  }
+}
+
+const nullSession = {
+  query: () => Promise.resolve([]),
+  execute: () => Promise.resolve({ affectedRows: 0 }),
+};

@@ -1,0 +1,303 @@
+import type { Capabilities } from '../capabilities.ts';
+import {
+  NotFoundError,
+  UniqueConstraintError,
+  UnsupportedFeatureError,
+  ValidationError,
+  VersionConflictError,
+} from '../errors.ts';
+import { decodeCursor, encodeCursor } from '../query/cursor-codec.ts';
+import type { FilterCompiler } from '../query/filter-compiler.ts';
+import { afterPredicate, orderByClause, resolveSortKeys } from '../query/sort-keys.ts';
+import type { EntityModel, PropertyModel } from '../schema/entity-model.ts';
+import { normalizeValue } from '../schema/value-validation.ts';
+import type { SqlDialect } from '../sql/sql-dialect.ts';
+import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
+import type { ValueCodec } from '../sql/value-codec.ts';
+import type { RowCodec } from './row-codec.ts';
+import type { Executor } from './session.ts';
+import type { FindOptions, Page, StreamOptions, WriteOptions } from './store-types.ts';
+
+type Plain = Record<string, unknown>;
+
+/** What a repository needs from its store. */
+export interface RepositoryContext {
+  readonly backend: string;
+  readonly dialect: SqlDialect;
+  readonly codec: ValueCodec;
+  readonly rows: RowCodec;
+  readonly filters: FilterCompiler;
+  readonly capabilities: Capabilities;
+  /** The executor calls run on now (the ambient or bound transaction, or the driver). */
+  executor(): Executor;
+  /** Runs `fn` atomically: on the current transaction, or in a new one. */
+  atomic<T>(fn: (executor: Executor) => Promise<T>): Promise<T>;
+}
+
+/** Rows per multi-row INSERT stay under every backend's bound-parameter limit. */
+const MAX_PARAMS_PER_STATEMENT = 30_000;
+const MAX_ROWS_PER_INSERT = 1000;
+
+export class RepositoryImpl {
+  readonly #entity: EntityModel;
+  readonly #ctx: RepositoryContext;
+  readonly #table: Sql;
+  readonly #columns: Sql;
+  readonly #pk: PropertyModel;
+
+  constructor(entity: EntityModel, ctx: RepositoryContext) {
+    this.#entity = entity;
+    this.#ctx = ctx;
+    this.#table = ident(entity.table);
+    this.#columns = join(entity.properties.map((p) => ident(p.column)));
+    this.#pk = entity.primaryKey;
+  }
+
+  async insert(data: unknown): Promise<Plain> {
+    const row = this.#ctx.rows.prepareInsert(this.#entity, data);
+    await this.#ctx.executor().execute(this.#insertSql([row]));
+    return row;
+  }
+
+  async insertMany(data: readonly unknown[]): Promise<Plain[]> {
+    if (!Array.isArray(data)) throw new ValidationError(`${this.#entity.name}: insertMany takes an array.`);
+    const rows = data.map((d) => this.#ctx.rows.prepareInsert(this.#entity, d));
+    if (rows.length === 0) return [];
+    const perStatement = Math.max(
+      1,
+      Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / this.#entity.properties.length)),
+    );
+    await this.#ctx.atomic(async (ex) => {
+      for (let i = 0; i < rows.length; i += perStatement) {
+        await ex.execute(this.#insertSql(rows.slice(i, i + perStatement)));
+      }
+    });
+    return rows;
+  }
+
+  #insertSql(rows: readonly Plain[]): Sql {
+    const tuples = rows.map(
+      (row) => sql`(${join(this.#entity.properties.map((p) => sql`${this.#ctx.rows.encode(p, row[p.name])}`))})`,
+    );
+    return sql`INSERT INTO ${this.#table} (${this.#columns}) VALUES ${join(tuples)}`;
+  }
+
+  #idOperand(id: unknown): Sql {
+    const normalized = normalizeValue(this.#entity, { ...this.#pk, nullable: false }, id);
+    return sql`${this.#ctx.rows.encode(this.#pk, normalized)}`;
+  }
+
+  #lockSuffix(forUpdate: boolean | undefined, executor: Executor): Sql {
+    if (!forUpdate) return raw('');
+    if (!this.#ctx.capabilities.forUpdate) throw new UnsupportedFeatureError('forUpdate', this.#ctx.backend);
+    if (!executor.inTransaction) {
+      throw new ValidationError(`${this.#entity.name}: forUpdate only applies inside a transaction.`);
+    }
+    const clause = this.#ctx.dialect.forUpdateClause;
+    return raw(clause ? ` ${clause}` : '');
+  }
+
+  async get(id: string, options: { forUpdate?: boolean } = {}): Promise<Plain | null> {
+    const ex = this.#ctx.executor();
+    const lock = this.#lockSuffix(options.forUpdate, ex);
+    const rows = await ex.query(
+      sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${this.#idOperand(id)}${lock}`,
+    );
+    const first = rows[0];
+    return first ? this.#ctx.rows.decode(this.#entity, first) : null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<(Plain | null)[]> {
+    if (!Array.isArray(ids)) throw new ValidationError(`${this.#entity.name}: getMany takes an array of ids.`);
+    if (ids.length === 0) return [];
+    const normalized = ids.map((id) => normalizeValue(this.#entity, this.#pk, id) as string);
+    const found = new Map<unknown, Plain>();
+    const unique = [...new Set(normalized)];
+    const ex = this.#ctx.executor();
+    for (let i = 0; i < unique.length; i += MAX_ROWS_PER_INSERT) {
+      const chunk = unique.slice(i, i + MAX_ROWS_PER_INSERT).map((id) => sql`${this.#ctx.rows.encode(this.#pk, id)}`);
+      const rows = await ex.query(
+        sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${ident(this.#pk.column)} IN (${join(chunk)})`,
+      );
+      for (const r of rows) {
+        const plain = this.#ctx.rows.decode(this.#entity, r);
+        found.set(plain[this.#pk.name], plain);
+      }
+    }
+    return normalized.map((id) => found.get(id) ?? null);
+  }
+
+  async find(where: unknown, options: FindOptions<Plain> = {}): Promise<Page<Plain>> {
+    const { limit } = options;
+    if (limit !== undefined && (!Number.isInteger(limit) || limit < 0)) {
+      throw new ValidationError(`${this.#entity.name}: limit must be a non-negative integer.`);
+    }
+    const keys = resolveSortKeys(this.#entity, options.orderBy, this.#ctx.dialect);
+    const conditions = [this.#ctx.filters.compile(this.#entity, where)];
+    if (options.cursor) {
+      const values = decodeCursor(keys, options.cursor, this.#entity.name);
+      conditions.push(afterPredicate(keys, values, this.#ctx.dialect, this.#ctx.codec));
+    }
+    const ex = this.#ctx.executor();
+    const lock = this.#lockSuffix(options.forUpdate, ex);
+    const limitSql = limit === undefined ? raw('') : sql` LIMIT ${raw(String(limit + 1))}`;
+    const rows = await ex.query(
+      sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderByClause(keys, this.#ctx.dialect)}${limitSql}${lock}`,
+    );
+    const items = rows.map((r) => this.#ctx.rows.decode(this.#entity, r));
+    let nextCursor: string | null = null;
+    if (limit !== undefined && items.length > limit) {
+      items.length = limit;
+      const last = items[limit - 1];
+      nextCursor = last ? encodeCursor(keys, last) : null;
+    }
+    return { items, nextCursor };
+  }
+
+  async count(where: unknown): Promise<number> {
+    const rows = await this.#ctx
+      .executor()
+      .query(sql`SELECT COUNT(*) AS ${ident('n')} FROM ${this.#table} WHERE ${this.#ctx.filters.compile(this.#entity, where)}`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async update(id: string, patchInput: unknown, options: WriteOptions = {}): Promise<Plain> {
+    const patch = this.#ctx.rows.preparePatch(this.#entity, patchInput);
+    const version = this.#entity.versionProperty;
+    const expected = this.#expectedVersion(options);
+    const sets = Object.entries(patch).map(([name, v]) => {
+      const prop = this.#entity.byName.get(name) as PropertyModel;
+      return sql`${ident(prop.column)} = ${this.#ctx.rows.encode(prop, v)}`;
+    });
+    if (version) sets.push(sql`${ident(version.column)} = ${ident(version.column)} + 1`);
+    const idOperand = this.#idOperand(id);
+    return this.#ctx.atomic(async (ex) => {
+      if (sets.length > 0) {
+        const result = await ex.execute(
+          sql`UPDATE ${this.#table} SET ${join(sets)} WHERE ${ident(this.#pk.column)} = ${idOperand}${this.#versionGuard(expected)}`,
+        );
+        if (result.affectedRows === 0) await this.#explainMiss(ex, id, expected);
+      }
+      const row = await this.get(id);
+      if (!row) throw this.#notFound(id);
+      if (sets.length === 0 && expected !== undefined) this.#checkVersion(row, expected);
+      return row;
+    });
+  }
+
+  async upsert(data: unknown): Promise<Plain> {
+    const row = this.#ctx.rows.prepareInsert(this.#entity, data);
+    const id = row[this.#pk.name] as string;
+    const attempt = () =>
+      this.#ctx.atomic(async (ex) => {
+        const existing = await ex.query(
+          sql`SELECT ${ident(this.#pk.column)} FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${this.#idOperand(id)}${this.#lockSuffix(this.#ctx.capabilities.forUpdate, ex)}`,
+        );
+        if (existing.length === 0) {
+          await ex.execute(this.#insertSql([row]));
+          return row;
+        }
+        const { [this.#pk.name]: _pk, ...rest } = row;
+        if (this.#entity.versionProperty) delete rest[this.#entity.versionProperty.name];
+        return this.update(id, rest);
+      });
+    try {
+      return await attempt();
+    } catch (error) {
+      // Two upserts of a new key raced: the loser retries once and now finds the row to update.
+      if (error instanceof UniqueConstraintError && !this.#ctx.executor().inTransaction) return attempt();
+      throw error;
+    }
+  }
+
+  async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
+    const expected = this.#expectedVersion(options);
+    const idOperand = this.#idOperand(id);
+    const run = async (ex: Executor) => {
+      const result = await ex.execute(
+        sql`DELETE FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${idOperand}${this.#versionGuard(expected)}`,
+      );
+      if (result.affectedRows > 0) return true;
+      if (expected !== undefined) await this.#explainMiss(ex, id, expected);
+      return false;
+    };
+    return expected === undefined ? run(this.#ctx.executor()) : this.#ctx.atomic(run);
+  }
+
+  async deleteMany(where: unknown): Promise<number> {
+    if (where === undefined || where === null || (typeof where === 'object' && Object.keys(where).length === 0)) {
+      throw new ValidationError(
+        `${this.#entity.name}: deleteMany with an empty filter would delete every row; pass { $and: [] } to mean that.`,
+      );
+    }
+    const result = await this.#ctx
+      .executor()
+      .execute(sql`DELETE FROM ${this.#table} WHERE ${this.#ctx.filters.compile(this.#entity, where)}`);
+    return result.affectedRows;
+  }
+
+  async *stream(where: unknown, options: StreamOptions<Plain> = {}): AsyncIterable<Plain> {
+    const batchSize = options.batchSize ?? 500;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ValidationError(`${this.#entity.name}: batchSize must be a positive integer.`);
+    }
+    let cursor: string | null = null;
+    do {
+      const page: Page<Plain> = await this.find(where, { orderBy: options.orderBy, limit: batchSize, cursor });
+      yield* page.items;
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+
+  #expectedVersion(options: WriteOptions): number | undefined {
+    const expected = options.expectedVersion;
+    if (expected === undefined) return undefined;
+    if (!this.#entity.versionProperty) {
+      throw new ValidationError(`${this.#entity.name} has no version property; expectedVersion cannot be checked.`);
+    }
+    if (!Number.isInteger(expected)) throw new ValidationError(`${this.#entity.name}: expectedVersion must be an integer.`);
+    return expected;
+  }
+
+  #versionGuard(expected: number | undefined): Sql {
+    const version = this.#entity.versionProperty;
+    return expected === undefined || !version ? raw('') : sql` AND ${ident(version.column)} = ${expected}`;
+  }
+
+  /** Zero rows matched: tell a missing row from a version mismatch. */
+  async #explainMiss(ex: Executor, id: string, expected: number | undefined): Promise<never> {
+    const version = this.#entity.versionProperty;
+    if (expected !== undefined && version) {
+      const rows = await ex.query(
+        sql`SELECT ${ident(version.column)} AS ${ident('v')} FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${this.#idOperand(id)}`,
+      );
+      const actual = rows[0]?.v;
+      if (actual !== undefined && actual !== null) {
+        throw new VersionConflictError(
+          `${this.#entity.name} ${id} is at version ${Number(actual)}, not the expected ${expected}.`,
+          expected,
+          Number(actual),
+          { entity: this.#entity.name },
+        );
+      }
+    }
+    throw this.#notFound(id);
+  }
+
+  #checkVersion(row: Plain, expected: number): void {
+    const version = this.#entity.versionProperty;
+    const actual = version ? Number(row[version.name]) : undefined;
+    if (actual !== expected) {
+      throw new VersionConflictError(
+        `${this.#entity.name} ${String(row[this.#pk.name])} is at version ${actual}, not the expected ${expected}.`,
+        expected,
+        actual,
+        { entity: this.#entity.name },
+      );
+    }
+  }
+
+  #notFound(id: string): NotFoundError {
+    return new NotFoundError(`${this.#entity.name} ${id} does not exist.`, { entity: this.#entity.name });
+  }
+}

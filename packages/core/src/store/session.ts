@@ -1,0 +1,57 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { AdapterOpenContext, Adapter, DriverSession, ExecuteResult, DriverRow } from '../adapter-api.ts';
+import { SwitchyardError } from '../errors.ts';
+import { compile, type Sql } from '../sql/sql-fragment.ts';
+
+/**
+ * Where statements run right now: the driver, or an open transaction. Every driver error leaves
+ * through `classifyError`, so callers only ever see Switchyard errors.
+ */
+export class Executor {
+  readonly #adapter: Adapter;
+  readonly #context: AdapterOpenContext;
+  readonly session: DriverSession;
+  /** Depth of savepoints opened on this transaction, or -1 outside a transaction. */
+  savepointDepth: number;
+
+  constructor(adapter: Adapter, context: AdapterOpenContext, session: DriverSession, inTransaction: boolean) {
+    this.#adapter = adapter;
+    this.#context = context;
+    this.session = session;
+    this.savepointDepth = inTransaction ? 0 : -1;
+  }
+
+  get inTransaction(): boolean {
+    return this.savepointDepth >= 0;
+  }
+
+  async query(fragment: Sql): Promise<DriverRow[]> {
+    const { sql, params } = compile(fragment, this.#adapter.dialect);
+    try {
+      return await this.session.query(sql, params);
+    } catch (error) {
+      throw this.classify(error);
+    }
+  }
+
+  async execute(fragment: Sql): Promise<ExecuteResult> {
+    const { sql, params } = compile(fragment, this.#adapter.dialect);
+    try {
+      return await this.session.execute(sql, params);
+    } catch (error) {
+      throw this.classify(error);
+    }
+  }
+
+  classify(error: unknown): SwitchyardError {
+    return error instanceof SwitchyardError ? error : this.#adapter.classifyError(error, this.#context);
+  }
+}
+
+/**
+ * The ambient transaction: code that runs inside `store.transaction(fn)` — including
+ * `store.repo(X)` calls that did not receive the transaction handle — runs on that transaction.
+ * Without it, a repository call inside a transaction would wait for a connection the
+ * transaction itself holds (on SQLite, the only one) and deadlock.
+ */
+export const ambientTransaction = new AsyncLocalStorage<Executor>();

@@ -1,0 +1,160 @@
+import type { MikroORM } from '@mikro-orm/core';
+import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
+import type { Capabilities } from '../capabilities.ts';
+import { ConfigurationError, StoreClosedError } from '../errors.ts';
+import { FilterCompiler } from '../query/filter-compiler.ts';
+import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
+import { raw } from '../sql/sql-fragment.ts';
+import { redactUrl } from './database-url.ts';
+import { RepositoryImpl, type RepositoryContext } from './repository-impl.ts';
+import type { ResolvedRetry } from './retry-policy.ts';
+import { RowCodec } from './row-codec.ts';
+import { ambientTransaction, Executor } from './session.ts';
+import type {
+  AnyEntitySchema,
+  HealthReport,
+  Repository,
+  Store,
+  TransactionOptions,
+  TransactionScope,
+} from './store-types.ts';
+import { TransactionRunner } from './transaction-runner.ts';
+
+export interface StoreParts {
+  readonly adapter: Adapter;
+  readonly context: AdapterOpenContext;
+  readonly orm: MikroORM;
+  readonly driver: Driver;
+  readonly schema: SchemaModel;
+  readonly capabilities: Capabilities;
+  readonly retry: ResolvedRetry;
+}
+
+export class StoreImpl implements Store {
+  readonly backend: string;
+  readonly capabilities: Capabilities;
+  readonly orm: MikroORM;
+  readonly #parts: StoreParts;
+  readonly #driverExecutor: Executor;
+  readonly #runner: TransactionRunner;
+  readonly #rows: RowCodec;
+  readonly #filters: FilterCompiler;
+  readonly #repositories = new Map<EntityModel, Repository<AnyEntitySchema>>();
+  #closed = false;
+
+  constructor(parts: StoreParts) {
+    this.#parts = parts;
+    this.backend = parts.adapter.name;
+    this.capabilities = parts.capabilities;
+    this.orm = parts.orm;
+    this.#driverExecutor = new Executor(parts.adapter, parts.context, parts.driver, false);
+    this.#runner = new TransactionRunner(parts.adapter, parts.context, parts.driver, parts.capabilities, parts.retry);
+    this.#rows = new RowCodec(parts.adapter.codec);
+    this.#filters = new FilterCompiler(parts.adapter.dialect, parts.adapter.codec);
+  }
+
+  repo<E extends AnyEntitySchema>(entity: E): Repository<E> {
+    const model = this.#model(entity);
+    let repository = this.#repositories.get(model);
+    if (!repository) {
+      repository = this.#repository(entity, undefined);
+      this.#repositories.set(model, repository);
+    }
+    return repository as Repository<E>;
+  }
+
+  transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    this.#assertOpen();
+    return this.#runner.run((ex) => fn(this.#scope(ex)), options);
+  }
+
+  async migrate(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.orm.schema.update();
+    } catch (error) {
+      throw this.#driverExecutor.classify(error);
+    }
+  }
+
+  async dropSchema(): Promise<void> {
+    this.#assertOpen();
+    try {
+      await this.orm.schema.drop();
+    } catch (error) {
+      throw this.#driverExecutor.classify(error);
+    }
+  }
+
+  async health(): Promise<HealthReport> {
+    this.#assertOpen();
+    const started = performance.now();
+    await this.#driverExecutor.query(raw('SELECT 1'));
+    const latencyMs = performance.now() - started;
+    let info: Awaited<ReturnType<Driver['health']>>;
+    try {
+      info = await this.#parts.driver.health();
+    } catch (error) {
+      throw this.#driverExecutor.classify(error);
+    }
+    return {
+      ok: true,
+      backend: this.backend,
+      url: redactUrl(this.#parts.context.url),
+      serverVersion: info.serverVersion,
+      latencyMs: Math.round(latencyMs * 100) / 100,
+      settings: info.settings,
+      capabilities: this.capabilities,
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      await this.#parts.driver.close();
+    } finally {
+      await this.orm.close(true).catch(() => undefined);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreClosedError();
+  }
+
+  #scope(ex: Executor): TransactionScope {
+    return {
+      repo: (entity) => this.#repository(entity, ex),
+      transaction: (fn) => this.#runner.nested(ex, (inner) => fn(this.#scope(inner))),
+    };
+  }
+
+  #model(entity: AnyEntitySchema): EntityModel {
+    const name = typeof entity === 'string' ? entity : entity?.meta?.className;
+    const model = name ? this.#parts.schema.entities.get(name) : undefined;
+    if (!model) {
+      throw new ConfigurationError(`${String(name)} is not part of this store's schema; pass it to openStore({ schema }).`);
+    }
+    return model;
+  }
+
+  #repository<E extends AnyEntitySchema>(entity: E, bound: Executor | undefined): Repository<E> {
+    const context: RepositoryContext = {
+      backend: this.backend,
+      dialect: this.#parts.adapter.dialect,
+      codec: this.#parts.adapter.codec,
+      rows: this.#rows,
+      filters: this.#filters,
+      capabilities: this.capabilities,
+      executor: () => {
+        this.#assertOpen();
+        return bound ?? ambientTransaction.getStore() ?? this.#driverExecutor;
+      },
+      atomic: (fn) => {
+        this.#assertOpen();
+        return bound ? ambientTransaction.run(bound, () => fn(bound)) : this.#runner.atomic(fn);
+      },
+    };
+    return new RepositoryImpl(this.#model(entity), context) as unknown as Repository<E>;
+  }
+}

@@ -1,0 +1,135 @@
+import type { EntityDTO, EntitySchema, InferEntity, MikroORM, RequiredEntityData } from '@mikro-orm/core';
+import type { IsolationLevel } from '../adapter-api.ts';
+import type { Capabilities } from '../capabilities.ts';
+import type { OrderBy, Where } from '../query/filter-types.ts';
+
+// biome-ignore lint/suspicious/noExplicitAny: entity schemas are generic over every entity shape.
+export type AnyEntitySchema = EntitySchema<any, any>;
+
+/** The plain object a repository returns: scalars as declared, references as primary keys. */
+export type Row<E> = EntityDTO<InferEntity<E>>;
+/** What `insert` accepts: generated keys, versions, defaults and nullable properties are optional. */
+export type InsertInput<E> = RequiredEntityData<InferEntity<E>>;
+/** What `update` accepts: any subset of the properties except the primary key and the version. */
+export type Patch<E> = Partial<Row<E>>;
+
+export interface FindOptions<T> {
+  orderBy?: OrderBy<T>;
+  /** Maximum number of rows. Without it, every matching row is returned. */
+  limit?: number;
+  /** `nextCursor` of the previous page; requires the same `orderBy`. */
+  cursor?: string | null;
+  /** Lock the rows read until the transaction ends (inside a transaction only). */
+  forUpdate?: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Cursor for the next page, or null when this page is the last one. */
+  nextCursor: string | null;
+}
+
+export interface StreamOptions<T> {
+  orderBy?: OrderBy<T>;
+  /** Rows fetched per round trip. Default 500. */
+  batchSize?: number;
+}
+
+export interface WriteOptions {
+  /** Optimistic locking: the write fails with VersionConflictError unless the row has this version. */
+  expectedVersion?: number;
+}
+
+/**
+ * Typed access to one entity. Every method returns plain objects — no identity map, no unit of
+ * work — and every method throws only Switchyard errors.
+ *
+ * Rules:
+ * - Inside `store.transaction(fn)` every call runs on that transaction (ambient or explicit).
+ * - Input is validated before anything is written; a refused value writes nothing.
+ * - Multi-row writes (`insertMany`, `deleteMany`) are atomic: all rows or none.
+ */
+export interface Repository<E> {
+  /** Inserts one row and returns it as a later `get` would. Duplicate key → UniqueConstraintError. */
+  insert(data: InsertInput<E>): Promise<Row<E>>;
+  /** Inserts all rows in one transaction, in batches; returns them in input order. */
+  insertMany(data: readonly InsertInput<E>[]): Promise<Row<E>[]>;
+  /** The row with this primary key, or null. */
+  get(id: string, options?: { forUpdate?: boolean }): Promise<Row<E> | null>;
+  /** Rows for these keys, aligned with `ids`; null where no row exists. */
+  getMany(ids: readonly string[]): Promise<(Row<E> | null)[]>;
+  /** Matching rows in `orderBy` order (then by primary key), one page at a time. */
+  find(where?: Where<Row<E>>, options?: FindOptions<Row<E>>): Promise<Page<Row<E>>>;
+  count(where?: Where<Row<E>>): Promise<number>;
+  /**
+   * Applies `patch` and returns the row read right after. Missing row → NotFoundError; a version
+   * other than `expectedVersion` → VersionConflictError. The version (if declared) always increases by 1.
+   */
+  update(id: string, patch: Patch<E>, options?: WriteOptions): Promise<Row<E>>;
+  /** Inserts the row, or updates the row with the same primary key; safe under concurrency. */
+  upsert(data: InsertInput<E>): Promise<Row<E>>;
+  /** Deletes the row; false when it did not exist. A version mismatch → VersionConflictError. */
+  delete(id: string, options?: WriteOptions): Promise<boolean>;
+  /** Deletes every matching row; returns how many. An empty filter is refused (use `{ $and: [] }`). */
+  deleteMany(where: Where<Row<E>>): Promise<number>;
+  /** Every matching row, fetched in keyset batches: memory stays flat however many rows match. */
+  stream(where?: Where<Row<E>>, options?: StreamOptions<Row<E>>): AsyncIterable<Row<E>>;
+}
+
+export interface RetryOptions {
+  /** Total attempts including the first. Default 5. */
+  attempts?: number;
+  /** Delay before the first retry; doubles each time (with full jitter). Default 10 ms. */
+  baseDelayMs?: number;
+  /** Upper bound of one delay. Default 1000 ms. */
+  maxDelayMs?: number;
+}
+
+export interface TransactionOptions {
+  /** Honoured at least as strongly as asked; SQLite transactions are always serializable. */
+  isolation?: IsolationLevel;
+  readOnly?: boolean;
+  /** Retries of retryable errors (deadlock, serialization failure, lock timeout, busy, lost connection). */
+  retry?: RetryOptions | false;
+}
+
+/** What a transaction callback receives. */
+export interface TransactionScope {
+  repo<E extends AnyEntitySchema>(entity: E): Repository<E>;
+  /** A nested transaction: a savepoint, rolled back alone when `fn` throws. Never retried. */
+  transaction<T>(fn: (tx: TransactionScope) => Promise<T>): Promise<T>;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  backend: string;
+  /** The URL without its password. */
+  url: string;
+  serverVersion: string;
+  latencyMs: number;
+  settings: Readonly<Record<string, string | number | boolean>>;
+  capabilities: Capabilities;
+}
+
+export interface Store extends TransactionScope {
+  readonly backend: string;
+  readonly capabilities: Capabilities;
+  /**
+   * The initialised MikroORM instance: an escape hatch outside the contract. What you do with it
+   * is not covered by the portable semantics.
+   */
+  readonly orm: MikroORM;
+  /**
+   * Runs `fn` in a transaction: commit when it resolves, rollback when it throws. Retryable errors
+   * restart `fn` (so it must be safe to run again). Called inside another transaction it nests
+   * (a savepoint) and is not retried on its own.
+   */
+  transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /** Brings the database schema up to the schema definition (tables, columns, indexes). */
+  migrate(): Promise<void>;
+  /** Drops every table of the schema definition. For tests and tooling. */
+  dropSchema(): Promise<void>;
+  health(): Promise<HealthReport>;
+  /** Closes every connection. Later calls fail with StoreClosedError. Safe to call twice. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,117 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
+import type { Capabilities } from '../capabilities.ts';
+import { SwitchyardError, UnsupportedFeatureError, ValidationError } from '../errors.ts';
+import { raw } from '../sql/sql-fragment.ts';
+import { type ResolvedRetry, resolveRetry, retryDelay } from './retry-policy.ts';
+import { ambientTransaction, Executor } from './session.ts';
+import type { TransactionOptions } from './store-types.ts';
+
+const isolationLevels = new Set(['read committed', 'repeatable read', 'serializable']);
+
+/** Opens, commits, rolls back, nests and retries transactions for one store. */
+export class TransactionRunner {
+  readonly #adapter: Adapter;
+  readonly #context: AdapterOpenContext;
+  readonly #driver: Driver;
+  readonly #capabilities: Capabilities;
+  readonly #retry: ResolvedRetry;
+
+  constructor(
+    adapter: Adapter,
+    context: AdapterOpenContext,
+    driver: Driver,
+    capabilities: Capabilities,
+    retry: ResolvedRetry,
+  ) {
+    this.#adapter = adapter;
+    this.#context = context;
+    this.#driver = driver;
+    this.#capabilities = capabilities;
+    this.#retry = retry;
+  }
+
+  /** Top-level transaction with retries, or a savepoint when one is already open here. */
+  async run<T>(fn: (ex: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
+    this.#checkOptions(options);
+    const current = ambientTransaction.getStore();
+    if (current) {
+      if (options.isolation !== undefined || options.readOnly !== undefined) {
+        throw new ValidationError('isolation and readOnly can only be set on the outermost transaction.');
+      }
+      return this.nested(current, fn);
+    }
+    const policy = resolveRetry(options.retry, this.#retry);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#once(fn, options);
+      } catch (error) {
+        const retryable = error instanceof SwitchyardError && error.retryable;
+        if (!retryable || attempt >= policy.attempts) throw error;
+        await sleep(retryDelay(policy, attempt));
+      }
+    }
+  }
+
+  /** Runs `fn` on the current transaction, or in a new one (no retries: the caller decides). */
+  atomic<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
+    const current = ambientTransaction.getStore();
+    return current ? fn(current) : this.#once(fn, { retry: false });
+  }
+
+  async nested<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
+    if (!this.#capabilities.savepoints) {
+      throw new UnsupportedFeatureError('savepoints', this.#adapter.name, 'nested transactions need savepoints');
+    }
+    const spName = `sy_savepoint_${parent.savepointDepth + 1}`;
+    await parent.execute(raw(`SAVEPOINT ${spName}`));
+    parent.savepointDepth++;
+    try {
+      const result = await ambientTransaction.run(parent, () => fn(parent));
+      await parent.execute(raw(`RELEASE SAVEPOINT ${spName}`));
+      return result;
+    } catch (error) {
+      await parent.execute(raw(`ROLLBACK TO SAVEPOINT ${spName}`)).catch(() => undefined);
+      throw error;
+    } finally {
+      parent.savepointDepth--;
+    }
+  }
+
+  async #once<T>(fn: (ex: Executor) => Promise<T>, options: TransactionOptions): Promise<T> {
+    let tx: Awaited<ReturnType<Driver['begin']>>;
+    const probe = new Executor(this.#adapter, this.#context, this.#driver, false);
+    try {
+      tx = await this.#driver.begin({ isolation: options.isolation, readOnly: options.readOnly ?? false });
+    } catch (error) {
+      throw probe.classify(error);
+    }
+    const ex = new Executor(this.#adapter, this.#context, tx, true);
+    let result: T;
+    try {
+      result = await ambientTransaction.run(ex, () => fn(ex));
+    } catch (error) {
+      await tx.rollback().catch(() => undefined);
+      throw error;
+    }
+    try {
+      await tx.commit();
+    } catch (error) {
+      await tx.rollback().catch(() => undefined);
+      throw ex.classify(error);
+    }
+    return result;
+  }
+
+  #checkOptions(options: TransactionOptions): void {
+    if (options.isolation !== undefined) {
+      if (!isolationLevels.has(options.isolation)) {
+        throw new ValidationError(`Unknown isolation level "${String(options.isolation)}".`);
+      }
+      if (!this.#capabilities.isolationLevels) throw new UnsupportedFeatureError('isolationLevels', this.#adapter.name);
+    }
+    if (options.readOnly && !this.#capabilities.readOnlyTransactions) {
+      throw new UnsupportedFeatureError('readOnlyTransactions', this.#adapter.name);
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { adapter, sqliteAdapter } from './sqlite-adapter.ts';
+export { parseSqliteUrl, type SqliteLocation } from './sqlite-url.ts';

@@ -1,0 +1,53 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { MikroORM } from '@mikro-orm/core';
+import { SqliteDriver, type SqliteConnection } from '@mikro-orm/sqlite';
+import { type Adapter, type AdapterOpenContext, ConfigurationError } from '@switchyard/core/adapter';
+import { sqliteCodec } from './sqlite-codec.ts';
+import { prepareSqliteColumn } from './sqlite-columns.ts';
+import { sqliteDialect } from './sqlite-dialect.ts';
+import { SqliteStoreDriver } from './sqlite-driver.ts';
+import { classifySqliteError } from './sqlite-errors.ts';
+import { parseSqliteUrl } from './sqlite-url.ts';
+
+/** Options accepted in `openStore({ adapterOptions })`. */
+export interface SqliteAdapterOptions {
+  /** Milliseconds a writer waits for another process's write lock. Default 5000. */
+  busyTimeoutMs?: number;
+}
+
+function busyTimeout(context: AdapterOpenContext): number {
+  const value = (context.options as SqliteAdapterOptions).busyTimeoutMs ?? 5000;
+  if (!Number.isInteger(value) || value < 0) {
+    throw new ConfigurationError('adapterOptions.busyTimeoutMs must be a non-negative integer.');
+  }
+  return value;
+}
+
+export const sqliteAdapter: Adapter = {
+  name: 'sqlite',
+  kind: 'embedded',
+  schemes: ['sqlite', 'file'],
+  capabilities: {},
+  dialect: sqliteDialect,
+  codec: sqliteCodec,
+  prepareColumn: prepareSqliteColumn,
+  ormOptions(context) {
+    const location = parseSqliteUrl(context.url);
+    busyTimeout(context);
+    if (!location.memory) mkdirSync(dirname(location.filename), { recursive: true });
+    return { driver: SqliteDriver, dbName: location.filename };
+  },
+  async createDriver(orm: MikroORM, context) {
+    const connection = orm.em.getConnection() as unknown as SqliteConnection;
+    const db = await connection.getNativeClient();
+    return new SqliteStoreDriver(db, {
+      busyTimeoutMs: busyTimeout(context),
+      memory: parseSqliteUrl(context.url).memory,
+    });
+  },
+  classifyError: (error) => classifySqliteError(error),
+};
+
+/** The name `openStore` looks for when it loads this package by URL scheme. */
+export const adapter = sqliteAdapter;

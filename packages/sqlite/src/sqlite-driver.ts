@@ -1,0 +1,171 @@
+import type { Database, Statement } from 'better-sqlite3';
+import type {
+  BeginOptions,
+  Driver,
+  DriverRow,
+  DriverSession,
+  DriverTransaction,
+  ExecuteResult,
+  HealthInfo,
+} from '@switchyard/core/adapter';
+import { foldCase } from '@switchyard/core/adapter';
+import { decimalSortKey } from './sqlite-decimal.ts';
+
+export interface SqliteDriverOptions {
+  /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
+  readonly busyTimeoutMs: number;
+  readonly memory: boolean;
+}
+
+/**
+ * better-sqlite3 has one connection and runs synchronously. A transaction spans awaits, so while
+ * one is open every other caller in this process waits its turn (the gate); statements outside a
+ * transaction run at once otherwise.
+ */
+export class SqliteStoreDriver implements Driver {
+  readonly #db: Database;
+  readonly #statements = new Map<string, Statement>();
+  #gate: Promise<void> = Promise.resolve();
+  #inTransaction = false;
+
+  constructor(db: Database, options: SqliteDriverOptions) {
+    this.#db = db;
+    if (!options.memory) db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
+    db.function('sy_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? foldCase(v) : v));
+    db.function('sy_decimal_key', { deterministic: true }, (v: unknown) =>
+      v === null ? null : decimalSortKey(String(v)),
+    );
+  }
+
+  #prepare(sql: string): Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      statement.safeIntegers(true);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  runQuery(sql: string, params: readonly unknown[]): DriverRow[] {
+    const statement = this.#prepare(sql);
+    if (statement.reader) return statement.all(...params) as DriverRow[];
+    statement.run(...params);
+    return [];
+  }
+
+  runExecute(sql: string, params: readonly unknown[]): ExecuteResult {
+    const statement = this.#prepare(sql);
+    if (statement.reader) {
+      statement.all(...params);
+      return { affectedRows: 0 };
+    }
+    return { affectedRows: statement.run(...params).changes };
+  }
+
+  async #outside<T>(run: () => T): Promise<T> {
+    while (this.#inTransaction) await this.#gate;
+    return run();
+  }
+
+  query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
+    return this.#outside(() => this.runQuery(sql, params));
+  }
+
+  execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
+    return this.#outside(() => this.runExecute(sql, params));
+  }
+
+  async begin(options: BeginOptions): Promise<DriverTransaction> {
+    while (this.#inTransaction) await this.#gate;
+    this.#inTransaction = true;
+    let release!: () => void;
+    this.#gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const end = () => {
+      this.#inTransaction = false;
+      release();
+    };
+    try {
+      // IMMEDIATE takes the write lock now, waiting (busy_timeout) for other processes, so a
+      // write later in the transaction never fails with SQLITE_BUSY. Read-only work stays deferred.
+      this.#db.exec(options.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
+      if (options.readOnly) this.#db.pragma('query_only = ON');
+    } catch (error) {
+      end();
+      throw error;
+    }
+    return new SqliteTransaction(this, this.#db, options.readOnly, end);
+  }
+
+  async health(): Promise<HealthInfo> {
+    const pragma = (name: string) => this.#db.pragma(name, { simple: true }) as string | number;
+    const version = this.#db.prepare('SELECT sqlite_version() AS v').get() as { v: string };
+    return {
+      serverVersion: version.v,
+      settings: {
+        journal_mode: String(pragma('journal_mode')),
+        synchronous: Number(pragma('synchronous')),
+        foreign_keys: Number(pragma('foreign_keys')) === 1,
+        busy_timeout: Number(pragma('busy_timeout')),
+        file: this.#db.name,
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.#statements.clear();
+  }
+}
+
+class SqliteTransaction implements DriverTransaction, DriverSession {
+  readonly #driver: SqliteStoreDriver;
+  readonly #db: Database;
+  readonly #readOnly: boolean;
+  readonly #end: () => void;
+  #done = false;
+
+  constructor(driver: SqliteStoreDriver, db: Database, readOnly: boolean, end: () => void) {
+    this.#driver = driver;
+    this.#db = db;
+    this.#readOnly = readOnly;
+    this.#end = end;
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
+    return this.#driver.runQuery(sql, params);
+  }
+
+  async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
+    return this.#driver.runExecute(sql, params);
+  }
+
+  async commit(): Promise<void> {
+    this.#finish('COMMIT');
+  }
+
+  async rollback(): Promise<void> {
+    this.#finish('ROLLBACK');
+  }
+
+  #finish(statement: 'COMMIT' | 'ROLLBACK'): void {
+    if (this.#done) return;
+    try {
+      if (this.#db.inTransaction) this.#db.exec(statement);
+    } catch (error) {
+      if (statement === 'COMMIT') {
+        // A failed COMMIT leaves the transaction open; roll it back before giving up the gate.
+        if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
+      }
+      throw error;
+    } finally {
+      this.#done = true;
+      if (this.#readOnly) this.#db.pragma('query_only = OFF');
+      this.#end();
+    }
+  }
+}

@@ -1,0 +1,101 @@
+// The whole test pipeline, run as `pnpm run test:all` (which `npm test` and .ci/run reach through
+// scripts/toolchain.mjs): build and typecheck, lint and format check, then every package's tests.
+//
+// Each package's vitest writes .reports/vitest.json (see vitest.shared.ts). At the end the reports
+// are added up and the last line printed is `N passed, N failed, N skipped`. A failed build,
+// typecheck or lint step, a package whose tests left no report, or a run that failed outside any
+// test each count as one failed test, so the totals never look green when something was red.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { delimiter, dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { workspacePackageDirs } from './workspace-packages.mjs';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const reportPath = join('.reports', 'vitest.json');
+const env = { ...process.env, PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
+
+function say(message) {
+  process.stdout.write(`test-all: ${message}\n`);
+}
+
+/** Runs one step with inherited output; true when it exited 0. */
+function runStep(title, command, args) {
+  say(`${title} (${command} ${args.join(' ')})`);
+  const result = spawnSync(command, args, { cwd: root, env, stdio: 'inherit' });
+  if (result.error) say(`could not start ${command}: ${result.error.message}`);
+  return result.status === 0;
+}
+
+/** The parsed vitest JSON report of a package, undefined when absent, null when unreadable. */
+function readReport(dir) {
+  const file = join(dir, reportPath);
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
+
+const packages = workspacePackageDirs(root).map((dir) => {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  return { dir, name: manifest.name ?? relative(root, dir), hasTests: Boolean(manifest.scripts?.test) };
+});
+
+// A report left over from an earlier run must not stand in for a run that did not happen.
+for (const { dir } of packages) rmSync(join(dir, reportPath), { force: true });
+
+/** Failures that are not individual tests; each counts as one failed test. */
+const failures = [];
+if (!runStep('build and typecheck', 'turbo', ['run', 'build', 'typecheck', '--output-logs=errors-only'])) {
+  failures.push('build/typecheck');
+}
+if (!runStep('lint and format check', 'biome', ['check', '.'])) failures.push('lint');
+// --continue: one package's failing tests must not stop the other packages' tests from running.
+const testsPassed = runStep('tests', 'turbo', [
+  'run',
+  'test',
+  '--concurrency=2',
+  '--continue=dependencies-successful',
+]);
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+const failuresBeforeTests = failures.length;
+const rows = [];
+for (const pkg of packages.filter((candidate) => candidate.hasTests)) {
+  const report = readReport(pkg.dir);
+  if (!report) {
+    const problem = report === null ? 'unreadable test report' : 'no test report (tests did not run)';
+    failures.push(`${pkg.name}: ${problem}`);
+    rows.push([pkg.name, problem]);
+    continue;
+  }
+  const passed = report.numPassedTests;
+  const failed = report.numFailedTests;
+  const skipped = report.numPendingTests + report.numTodoTests;
+  totals.passed += passed;
+  totals.failed += failed;
+  totals.skipped += skipped;
+  // No test failed, yet the run did: no test file found, a file that failed to load, an unhandled error.
+  if (!report.success && failed === 0) {
+    const why = report.testResults.length === 0 ? 'no test file ran' : 'test run failed outside any test';
+    failures.push(`${pkg.name}: ${why}`);
+  }
+  rows.push([pkg.name, `passed ${passed}  failed ${failed}  skipped ${skipped}`]);
+}
+if (!testsPassed && totals.failed === 0 && failures.length === failuresBeforeTests) {
+  failures.push('turbo run test');
+}
+
+say('results per package');
+const width = Math.max(0, ...rows.map(([name]) => name.length));
+for (const [name, result] of rows) process.stdout.write(`  ${name.padEnd(width)}  ${result}\n`);
+for (const failure of failures) say(`failed: ${failure}`);
+const noTestRan = totals.passed + totals.failed === 0;
+if (noTestRan) say('no test ran');
+
+process.stdout.write(
+  `${totals.passed} passed, ${totals.failed + failures.length} failed, ${totals.skipped} skipped\n`,
+);
+process.exitCode = failures.length > 0 || totals.failed > 0 || noTestRan ? 1 : 0;
