@@ -1,5 +1,7 @@
 import { defineEntity, p } from '@switchyard/core';
 
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
 /** One nullable column of every portable type: the subject of the semantics suites. */
 export const Sample = defineEntity({
   name: 'Sample',
@@ -14,7 +16,7 @@ export const Sample = defineEntity({
     money: p.decimal().precision(18).scale(4).nullable(),
     flag: p.boolean().nullable(),
     at: p.datetime().nullable(),
-    doc: p.json().nullable(),
+    doc: p.json<JsonValue>().nullable(),
   },
 });
 

@@ -1,4 +1,4 @@
-import type { EntityDTO, EntitySchema, InferEntity, MikroORM, RequiredEntityData } from '@mikro-orm/core';
+import type { EntitySchema, InferEntity, MikroORM, Primary, PrimaryKeyProp, RequiredEntityData } from '@mikro-orm/core';
 import type { IsolationLevel } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
 import type { OrderBy, Where } from '../query/filter-types.ts';
@@ -6,8 +6,19 @@ import type { OrderBy, Where } from '../query/filter-types.ts';
 // biome-ignore lint/suspicious/noExplicitAny: entity schemas are generic over every entity shape.
 export type AnyEntitySchema = EntitySchema<any, any>;
 
+/** A reference to another entity is its primary key; optional (nullable) values read back as null. */
+type PlainValue<V> =
+  NonNullable<V> extends Date
+    ? V
+    : typeof PrimaryKeyProp extends keyof NonNullable<V>
+      ? Primary<NonNullable<V>> | Extract<V, null>
+      : V;
+type Nullish<V> = Exclude<V, undefined> | (undefined extends V ? null : never);
+
 /** The plain object a repository returns: scalars as declared, references as primary keys. */
-export type Row<E> = EntityDTO<InferEntity<E>>;
+export type Row<E> = {
+  -readonly [K in keyof InferEntity<E> as K extends string ? K : never]-?: Nullish<PlainValue<InferEntity<E>[K]>>;
+};
 /** What `insert` accepts: generated keys, versions, defaults and nullable properties are optional. */
 export type InsertInput<E> = RequiredEntityData<InferEntity<E>>;
 /** What `update` accepts: any subset of the properties except the primary key and the version. */

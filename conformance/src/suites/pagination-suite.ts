@@ -1,0 +1,3 @@
+import { defineSuite } from '../suite-definition.ts';
+
+export const paginationSuite = defineSuite('pagination', {});
