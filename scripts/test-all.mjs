@@ -43,8 +43,8 @@ const packages = workspacePackageDirs(root).map((dir) => {
   return { dir, name: manifest.name ?? relative(root, dir), hasTests: Boolean(manifest.scripts?.test) };
 });
 
-// A report left over from an earlier run must not stand in for a run that did not happen.
-for (const { dir } of packages) rmSync(join(dir, reportPath), { force: true });
+// A report left over from an earlier run (test or parity) must not stand in for a run that did not happen.
+for (const { dir } of packages) rmSync(join(dir, '.reports'), { recursive: true, force: true });
 
 /** Failures that are not individual tests; each counts as one failed test. */
 const failures = [];
@@ -86,6 +86,11 @@ for (const pkg of packages.filter((candidate) => candidate.hasTests)) {
 }
 if (!testsPassed && totals.failed === 0 && failures.length === failuresBeforeTests) {
   failures.push('turbo run test');
+}
+
+// The same conformance test must have the same outcome on every backend that ran it.
+if (!runStep('parity across backends', 'node', [join('scripts', 'parity-table.mjs'), ...(process.env.CI ? ['--check'] : [])])) {
+  failures.push('parity');
 }
 
 say('results per package');

@@ -1,0 +1,28 @@
+import { defineEntity, p } from '@switchyard/core';
+
+export const Owner = defineEntity({
+  name: 'Owner',
+  tableName: 'demo_owner',
+  properties: {
+    id: p.uuid().primary(),
+    handle: p.string().length(40).unique(),
+    displayName: p.string().length(120),
+  },
+});
+
+export const Note = defineEntity({
+  name: 'Note',
+  tableName: 'demo_note',
+  properties: {
+    id: p.uuid().primary(),
+    owner: () => p.manyToOne(Owner),
+    title: p.string().length(200),
+    body: p.text(),
+    tags: p.json<string[]>(),
+    pinned: p.boolean(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    version: p.integer().version(),
+  },
+});
+
+export const demoSchema = [Owner, Note];
