@@ -1,7 +1,8 @@
-import type { Store } from '@switchyard/core';
+import { type Store, TransactionAbortedError, UniqueConstraintError } from '@switchyard/core';
 import { expect } from 'vitest';
 import { Account, Sample } from '../conformance-schema.ts';
 import { defineSuite } from '../suite-definition.ts';
+import { expectError } from './expect-error.ts';
 
 /**
  * One test for every divergence plain MikroORM showed between the three backends (issue #2,
@@ -26,7 +27,10 @@ async function concurrentIncrements(store: Store, options: { forUpdate: boolean;
           await new Promise((resolve) => setTimeout(resolve, 5));
           await tx.repo(Account).update(account.id, { balance: (current?.balance ?? 0) + 1 });
         },
-        { retry: { attempts: 50, baseDelayMs: 5, maxDelayMs: 50 }, ...(options.serializable ? { isolation: 'serializable' } : {}) },
+        {
+          retry: { attempts: 50, baseDelayMs: 5, maxDelayMs: 50 },
+          ...(options.serializable ? { isolation: 'serializable' } : {}),
+        },
       ),
     ),
   );
@@ -45,21 +49,24 @@ export const divergencesSuite = defineSuite('divergences', {
     const row = await store.repo(Sample).insert({ at });
     expect((await store.repo(Sample).get(row.id))?.at?.toISOString()).toBe('2025-03-04T05:06:07.891Z');
   },
-  "equality is case-sensitive: label = 'HELLO' does not match 'hello' (MariaDB matched it)": async ({ store }) => {
+  "equality is case-sensitive: label = 'HELLO' does not match 'hello' (MariaDB matched it)": async ({
+    store,
+  }) => {
     const p = tag();
     await labelled(store, p, ['hello', 'Hello', 'HELLO']);
     const found = await store.repo(Sample).find({ label: `${p}HELLO` });
     expect(found.items.map((r) => r.label)).toEqual([`${p}HELLO`]);
   },
-  "a prefix match is case-sensitive: 'hel%' does not match 'Hello' (only PostgreSQL was case-sensitive)": async ({
+  "a prefix match is case-sensitive: 'hel%' does not match 'Hello' (only PostgreSQL was case-sensitive)":
+    async ({ store }) => {
+      const p = tag();
+      await labelled(store, p, ['hello', 'Hello', 'HELP']);
+      const found = await store.repo(Sample).find({ label: { startsWith: `${p}hel` } });
+      expect(found.items.map((r) => r.label)).toEqual([`${p}hello`]);
+    },
+  "ordering by a string is binary: 'Hello' sorts before 'hello' (MariaDB put hello first)": async ({
     store,
   }) => {
-    const p = tag();
-    await labelled(store, p, ['hello', 'Hello', 'HELP']);
-    const found = await store.repo(Sample).find({ label: { startsWith: `${p}hel` } });
-    expect(found.items.map((r) => r.label)).toEqual([`${p}hello`]);
-  },
-  "ordering by a string is binary: 'Hello' sorts before 'hello' (MariaDB put hello first)": async ({ store }) => {
     const p = tag();
     await labelled(store, p, ['hello', 'Hello', 'hellO', 'HELLO']);
     const found = await store.repo(Sample).find({ label: { startsWith: p } }, { orderBy: { label: 'asc' } });
@@ -93,6 +100,44 @@ export const divergencesSuite = defineSuite('divergences', {
     needs: ['forUpdate'],
     run: async ({ store }) => {
       expect(await concurrentIncrements(store, { forUpdate: true, serializable: false })).toBe(8);
+    },
+  },
+  'a failed statement aborts the whole transaction: a swallowed error never commits (PostgreSQL aborted, SQLite and MariaDB went on)':
+    async ({ store }) => {
+      const email = `${crypto.randomUUID()}@example.com`;
+      const before = await store.repo(Account).insert({ email, name: 'taken', balance: 0 });
+      const label = tag();
+      const error = await expectError(
+        store.transaction(async (tx) => {
+          await tx.repo(Sample).insert({ label });
+          await tx
+            .repo(Account)
+            .insert({ email, name: 'duplicate', balance: 0 })
+            .catch(() => undefined);
+          await tx.repo(Sample).insert({ label });
+        }),
+        TransactionAbortedError,
+        'TRANSACTION_ABORTED',
+      );
+      expect(error.cause).toBeInstanceOf(UniqueConstraintError);
+      expect(await store.repo(Sample).count({ label })).toBe(0);
+      expect((await store.repo(Account).get(before.id))?.name).toBe('taken');
+    },
+  'a failure caught around a nested transaction lets the outer transaction go on and commit': {
+    needs: ['savepoints'],
+    run: async ({ store }) => {
+      const email = `${crypto.randomUUID()}@example.com`;
+      await store.repo(Account).insert({ email, name: 'taken', balance: 0 });
+      const label = tag();
+      await store.transaction(async (tx) => {
+        await tx.repo(Sample).insert({ label });
+        await expectError(
+          tx.transaction((inner) => inner.repo(Account).insert({ email, name: 'duplicate', balance: 0 })),
+          UniqueConstraintError,
+        );
+        await tx.repo(Sample).insert({ label });
+      });
+      expect(await store.repo(Sample).count({ label })).toBe(2);
     },
   },
 });

@@ -22,6 +22,7 @@ export type ErrorCode =
   | 'AUTHENTICATION'
   | 'UNSUPPORTED_FEATURE'
   | 'STORE_CLOSED'
+  | 'TRANSACTION_ABORTED'
   | 'DRIVER';
 
 export interface SwitchyardErrorOptions {
@@ -163,6 +164,16 @@ export class StoreClosedError extends SwitchyardError {
   constructor() {
     super('The store is closed.');
   }
+}
+
+/**
+ * A statement inside the transaction failed, and the transaction went on. PostgreSQL refuses
+ * everything after a failed statement while the others carry on; Switchyard refuses on every
+ * backend, so code that works on one works on all. Catch failures inside a nested
+ * `tx.transaction()` (a savepoint) to go on after them. `cause` is the first failure.
+ */
+export class TransactionAbortedError extends SwitchyardError {
+  override readonly code = 'TRANSACTION_ABORTED' as const;
 }
 
 /** A driver error that no other class describes. The driver error is the `cause`. */

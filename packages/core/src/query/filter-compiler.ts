@@ -129,12 +129,17 @@ export class FilterCompiler {
   }
 
   #string(entity: EntityModel, prop: PropertyModel, column: Sql, op: string, operand: unknown): Sql {
-    if (typeof operand !== 'string' || operand.includes('\u0000')) {
-      throw new ValidationError(`${entity.name}.${prop.name}: "${op}" takes a string without NUL characters.`);
+    if (typeof operand !== 'string' || operand.includes('\u0000') || !operand.isWellFormed()) {
+      throw new ValidationError(
+        `${entity.name}.${prop.name}: "${op}" takes a well-formed string without NUL characters.`,
+      );
     }
     const d = this.#dialect;
     switch (op) {
       case 'like':
+        if (/(?<!\\)(?:\\\\)*\\$/.test(operand)) {
+          throw new ValidationError(`${entity.name}.${prop.name}: a like pattern cannot end with the escape character \\.`);
+        }
         return d.like(column, operand);
       case 'startsWith':
         return d.like(column, `${escapeLike(operand)}%`);
@@ -217,6 +222,7 @@ export class FilterCompiler {
 function scalar(where: string, op: string, value: unknown): JsonScalar {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) throw new ValidationError(`${where}: "${op}" operand contains NUL.`);
+    if (!value.isWellFormed()) throw new ValidationError(`${where}: "${op}" operand contains a lone surrogate.`);
     return value;
   }
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return value;

@@ -19,7 +19,8 @@ export interface ComparisonOps<V> {
 /**
  * String operators. Everything except the `i…` operators is case-sensitive and binary on every
  * backend. `%` and `_` in `startsWith`/`contains`/`endsWith` values are literal characters;
- * `like` takes a LIKE pattern with `\` as its escape character.
+ * `like` takes a LIKE pattern with `\` as its escape character (an escaped character matches itself;
+ * a pattern ending in an unpaired `\` is refused with ValidationError).
  */
 export interface StringOps extends ComparisonOps<string> {
   like?: string;

@@ -8,7 +8,7 @@ export function toJsonPath(path: string | JsonPath | undefined, where: string): 
     typeof path === 'string' ? path.split('.').map((p) => (/^\d+$/.test(p) ? Number(p) : p)) : [...path];
   for (const part of parts) {
     const ok = typeof part === 'number' ? Number.isSafeInteger(part) && part >= 0 : part.length > 0;
-    if (!ok || (typeof part === 'string' && part.includes('\u0000'))) {
+    if (!ok || (typeof part === 'string' && (part.includes('\u0000') || !part.isWellFormed()))) {
       throw new ValidationError(`${where}: invalid JSON path segment ${JSON.stringify(part)}.`);
     }
   }

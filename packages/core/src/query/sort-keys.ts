@@ -44,6 +44,9 @@ export function resolveSortKeys(
       const path = toJsonPath(term.path, `${entity.name}.${prop.name}`);
       if (path.length === 0) throw new ValidationError(`${entity.name}.${prop.name}: ordering by JSON needs a path.`);
       const as = term.as ?? 'number';
+      if (as !== 'number' && as !== 'string') {
+        throw new ValidationError(`${entity.name}.${prop.name}: "as" must be "number" or "string".`);
+      }
       keys.push({
         prop,
         direction,

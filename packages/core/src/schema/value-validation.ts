@@ -109,9 +109,12 @@ function normalizeJson(entity: EntityModel, prop: PropertyModel, input: unknown)
   try {
     text = JSON.stringify(input, (key, v: unknown) => {
       if (key.includes('\u0000')) throw new TypeError('NUL character');
+      if (!key.isWellFormed()) throw new TypeError('lone surrogate');
       if (typeof v === 'bigint') throw new TypeError('bigint');
       if (typeof v === 'number' && !Number.isFinite(v)) throw new TypeError('non-finite number');
       if (typeof v === 'string' && v.includes('\u0000')) throw new TypeError('NUL character');
+      // PostgreSQL's jsonb refuses the escaped lone surrogate JSON.stringify writes; refuse it everywhere.
+      if (typeof v === 'string' && !v.isWellFormed()) throw new TypeError('lone surrogate');
       return v;
     });
   } catch (cause) {

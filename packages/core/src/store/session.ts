@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { AdapterOpenContext, Adapter, DriverSession, ExecuteResult, DriverRow } from '../adapter-api.ts';
-import { SwitchyardError } from '../errors.ts';
+import { SwitchyardError, TransactionAbortedError } from '../errors.ts';
 import { compile, type Sql } from '../sql/sql-fragment.ts';
 
 /**
@@ -13,12 +13,15 @@ export class Executor {
   readonly session: DriverSession;
   /** Depth of savepoints opened on this transaction, or -1 outside a transaction. */
   savepointDepth: number;
+  /** The first statement failure in this transaction and the savepoint depth it happened at. */
+  failure: { readonly error: SwitchyardError; readonly depth: number } | undefined;
 
   constructor(adapter: Adapter, context: AdapterOpenContext, session: DriverSession, inTransaction: boolean) {
     this.#adapter = adapter;
     this.#context = context;
     this.session = session;
     this.savepointDepth = inTransaction ? 0 : -1;
+    this.failure = undefined;
   }
 
   get inTransaction(): boolean {
@@ -26,21 +29,44 @@ export class Executor {
   }
 
   async query(fragment: Sql): Promise<DriverRow[]> {
+    this.assertUsable();
     const { sql, params } = compile(fragment, this.#adapter.dialect);
     try {
       return await this.session.query(sql, params);
     } catch (error) {
-      throw this.classify(error);
+      throw this.#failed(error);
     }
   }
 
   async execute(fragment: Sql): Promise<ExecuteResult> {
+    this.assertUsable();
+    return this.control(fragment);
+  }
+
+  /** Runs a transaction-control statement (savepoints), which must work after a failure. */
+  async control(fragment: Sql): Promise<ExecuteResult> {
     const { sql, params } = compile(fragment, this.#adapter.dialect);
     try {
       return await this.session.execute(sql, params);
     } catch (error) {
-      throw this.classify(error);
+      throw this.#failed(error);
     }
+  }
+
+  /** Refuses statements after a failure inside this transaction (see TransactionAbortedError). */
+  assertUsable(): void {
+    if (this.failure) {
+      throw new TransactionAbortedError(
+        'A statement in this transaction failed; the transaction must be rolled back. Run statements that may fail in a nested tx.transaction() to go on after them.',
+        { cause: this.failure.error },
+      );
+    }
+  }
+
+  #failed(error: unknown): SwitchyardError {
+    const classified = this.classify(error);
+    if (this.inTransaction && !this.failure) this.failure = { error: classified, depth: this.savepointDepth };
+    return classified;
   }
 
   classify(error: unknown): SwitchyardError {

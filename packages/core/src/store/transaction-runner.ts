@@ -63,18 +63,29 @@ export class TransactionRunner {
     if (!this.#capabilities.savepoints) {
       throw new UnsupportedFeatureError('savepoints', this.#adapter.name, 'nested transactions need savepoints');
     }
-    const spName = `sy_savepoint_${parent.savepointDepth + 1}`;
+    parent.assertUsable();
+    const depth = parent.savepointDepth + 1;
+    const spName = `sy_savepoint_${depth}`;
     await parent.execute(raw(`SAVEPOINT ${spName}`));
-    parent.savepointDepth++;
+    parent.savepointDepth = depth;
     try {
       const result = await ambientTransaction.run(parent, () => fn(parent));
+      // A failure the callback swallowed still aborts the savepoint.
+      parent.assertUsable();
       await parent.execute(raw(`RELEASE SAVEPOINT ${spName}`));
       return result;
     } catch (error) {
-      await parent.execute(raw(`ROLLBACK TO SAVEPOINT ${spName}`)).catch(() => undefined);
+      try {
+        await parent.control(raw(`ROLLBACK TO SAVEPOINT ${spName}`));
+        await parent.control(raw(`RELEASE SAVEPOINT ${spName}`));
+        // Rolled back to before the failure: the transaction is usable again.
+        if (parent.failure && parent.failure.depth >= depth) parent.failure = undefined;
+      } catch {
+        // The connection is gone; the outer transaction reports it.
+      }
       throw error;
     } finally {
-      parent.savepointDepth--;
+      parent.savepointDepth = depth - 1;
     }
   }
 
@@ -90,6 +101,8 @@ export class TransactionRunner {
     let result: T;
     try {
       result = await ambientTransaction.run(ex, () => fn(ex));
+      // The callback swallowed a failed statement: never commit what is left (PostgreSQL could not).
+      ex.assertUsable();
     } catch (error) {
       await tx.rollback().catch(() => undefined);
       throw error;

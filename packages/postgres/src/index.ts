@@ -1,0 +1,1 @@
+export { adapter, type PostgresAdapterOptions, postgresAdapter } from './postgres-adapter.ts';

@@ -1,0 +1,205 @@
+import type {
+  BeginOptions,
+  Driver,
+  DriverRow,
+  DriverTransaction,
+  ExecuteResult,
+  HealthInfo,
+  IsolationLevel,
+} from '@switchyard/core/adapter';
+import pg, { type Pool, type PoolClient, type QueryConfig, type QueryResult } from 'pg';
+import { CASE_FOLDING_COLLATION } from './postgres-dialect.ts';
+import { isConnectionFault } from './postgres-errors.ts';
+
+/** Type OIDs read as the raw text the server sent; `postgresCodec` decodes them exactly. */
+const RAW_TEXT_OIDS = new Set([
+  20, // int8: a JS number would round above 2^53
+  1700, // numeric: keep the exact decimal string
+  1184, // timestamptz: parsed by the codec (years 1–99, no local time zone)
+  114, // json
+  3802, // jsonb
+]);
+
+const identity = (text: string): string => text;
+
+/**
+ * Per-query type parsers. pg's global parsers are left alone (MikroORM relies on them); these
+ * apply only to the statements Switchyard runs.
+ */
+export const switchyardTypes: NonNullable<QueryConfig['types']> = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    format !== 'binary' && RAW_TEXT_OIDS.has(oid)
+      ? identity
+      : pg.types.getTypeParser(oid, format ?? 'text')) as NonNullable<QueryConfig['types']>['getTypeParser'],
+};
+
+const isolationSql: Record<IsolationLevel, string> = {
+  'read committed': 'READ COMMITTED',
+  'repeatable read': 'REPEATABLE READ',
+  serializable: 'SERIALIZABLE',
+};
+
+/** The statement that opens a transaction; READ COMMITTED unless asked otherwise, whatever the server default. */
+export function beginStatement(options: BeginOptions): string {
+  const level = isolationSql[options.isolation ?? 'read committed'];
+  return `BEGIN ISOLATION LEVEL ${level}${options.readOnly ? ' READ ONLY' : ''}`;
+}
+
+interface Queryable {
+  query(config: QueryConfig): Promise<QueryResult>;
+}
+
+function run(target: Queryable, text: string, params: readonly unknown[]): Promise<QueryResult> {
+  return target.query({ text, values: params as unknown[], types: switchyardTypes });
+}
+
+/** Thrown by COMMIT when PostgreSQL ended the transaction with a rollback instead. */
+export class TransactionAbortedError extends Error {
+  readonly code = '25P02';
+  constructor() {
+    super(
+      'The transaction was rolled back, not committed: a statement inside it failed earlier, and PostgreSQL aborts the whole transaction after a failed statement.',
+    );
+    this.name = 'TransactionAbortedError';
+  }
+}
+
+/**
+ * Statements on the pg Pool that MikroORM created (one pool per store). A transaction holds one
+ * pooled client from BEGIN until COMMIT or ROLLBACK.
+ */
+export class PostgresStoreDriver implements Driver {
+  readonly #pool: Pool;
+  readonly #poolMax: number;
+  readonly #open = new Set<PostgresTransaction>();
+
+  constructor(pool: Pool, poolMax: number) {
+    this.#pool = pool;
+    this.#poolMax = poolMax;
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
+    return (await run(this.#pool, sql, params)).rows;
+  }
+
+  async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
+    return { affectedRows: (await run(this.#pool, sql, params)).rowCount ?? 0 };
+  }
+
+  async begin(options: BeginOptions): Promise<DriverTransaction> {
+    const client = await this.#pool.connect();
+    try {
+      await client.query(beginStatement(options));
+    } catch (error) {
+      client.release(isConnectionFault(error) ? asError(error) : undefined);
+      throw error;
+    }
+    const tx = new PostgresTransaction(client, () => this.#open.delete(tx));
+    this.#open.add(tx);
+    return tx;
+  }
+
+  async health(): Promise<HealthInfo> {
+    const { rows } = await run(
+      this.#pool,
+      `SELECT current_setting('server_version') AS server_version,
+              current_setting('TimeZone') AS time_zone,
+              current_setting('server_encoding') AS server_encoding,
+              d.datcollate AS lc_collate,
+              d.datctype AS lc_ctype,
+              current_setting('default_transaction_isolation') AS default_transaction_isolation,
+              EXISTS (SELECT 1 FROM pg_collation WHERE collname = $1) AS case_folding_collation
+         FROM pg_database d WHERE d.datname = current_database()`,
+      [CASE_FOLDING_COLLATION],
+    );
+    const row = rows[0] ?? {};
+    return {
+      serverVersion: String(row.server_version),
+      settings: {
+        TimeZone: String(row.time_zone),
+        server_encoding: String(row.server_encoding),
+        lc_collate: String(row.lc_collate),
+        lc_ctype: String(row.lc_ctype),
+        default_transaction_isolation: String(row.default_transaction_isolation),
+        icu_case_folding: row.case_folding_collation === true,
+        pool_max: this.#poolMax,
+      },
+    };
+  }
+
+  /**
+   * Ends the transactions still open (their clients are discarded, which rolls them back). The
+   * pool itself belongs to MikroORM and is ended by `orm.close()`, which core calls next.
+   */
+  async close(): Promise<void> {
+    for (const tx of [...this.#open]) tx.discard(new Error('The store was closed during the transaction.'));
+    this.#open.clear();
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+class PostgresTransaction implements DriverTransaction {
+  readonly #client: PoolClient;
+  readonly #onEnd: () => void;
+  #done = false;
+
+  constructor(client: PoolClient, onEnd: () => void) {
+    this.#client = client;
+    this.#onEnd = onEnd;
+  }
+
+  #check(): void {
+    if (this.#done) throw new Error('The transaction has already ended.');
+  }
+
+  async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
+    this.#check();
+    return (await run(this.#client, sql, params)).rows;
+  }
+
+  async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
+    this.#check();
+    return { affectedRows: (await run(this.#client, sql, params)).rowCount ?? 0 };
+  }
+
+  async commit(): Promise<void> {
+    this.#check();
+    let result: QueryResult;
+    try {
+      result = await this.#client.query('COMMIT');
+    } catch (error) {
+      // A failed COMMIT ends the transaction on the server; a broken connection is discarded.
+      this.#end(isConnectionFault(error) ? asError(error) : undefined);
+      throw error;
+    }
+    this.#end(undefined);
+    // COMMIT of a transaction that an earlier error aborted answers "ROLLBACK", not an error.
+    if (result.command === 'ROLLBACK') throw new TransactionAbortedError();
+  }
+
+  async rollback(): Promise<void> {
+    if (this.#done) return;
+    try {
+      await this.#client.query('ROLLBACK');
+    } catch (error) {
+      this.#end(asError(error));
+      throw error;
+    }
+    this.#end(undefined);
+  }
+
+  /** Gives the client back without a statement: destroyed, so the server rolls the work back. */
+  discard(reason: Error): void {
+    if (!this.#done) this.#end(reason);
+  }
+
+  #end(destroyWith: Error | undefined): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.#onEnd();
+    this.#client.release(destroyWith);
+  }
+}

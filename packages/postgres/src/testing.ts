@@ -1,0 +1,1 @@
+export { postgresProvider, withDatabase } from './postgres-testing.ts';

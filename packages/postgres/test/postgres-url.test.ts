@@ -1,0 +1,83 @@
+import { ConfigurationError } from '@switchyard/core/adapter';
+import { describe, expect, test } from 'vitest';
+import { poolMaxOf, postgresAdapter, SESSION_OPTIONS } from '../src/postgres-adapter.ts';
+import { checkPostgresUrl } from '../src/postgres-url.ts';
+
+function refusal(run: () => unknown): ConfigurationError {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return error as ConfigurationError;
+  }
+  throw new Error('expected a ConfigurationError');
+}
+
+describe('PostgreSQL URLs', () => {
+  test('postgres: and postgresql: URLs with a database are accepted', () => {
+    expect(checkPostgresUrl('postgres://app:pw@db.example:5432/app').hostname).toBe('db.example');
+    expect(checkPostgresUrl('postgresql://app@localhost/app').pathname).toBe('/app');
+  });
+
+  test('a query parameter is refused with ConfigurationError naming every parameter', () => {
+    const error = refusal(() =>
+      checkPostgresUrl('postgres://app@localhost/app?sslmode=require&application_name=x'),
+    );
+    expect(error.message).toContain('"sslmode"');
+    expect(error.message).toContain('"application_name"');
+  });
+
+  test('the refusal of a query parameter never prints the password', () => {
+    const error = refusal(() => checkPostgresUrl('postgres://app:hunter22@localhost/app?password=hunter22'));
+    expect(error.message).not.toContain('hunter22');
+    expect(error.message).toContain('"password"');
+  });
+
+  test('a URL without a database name is refused', () => {
+    expect(refusal(() => checkPostgresUrl('postgres://app:hunter22@localhost:5432/')).message).not.toContain(
+      'hunter22',
+    );
+    refusal(() => checkPostgresUrl('postgres://app@localhost'));
+  });
+
+  test('a malformed %-escape is refused without printing the password', () => {
+    expect(refusal(() => checkPostgresUrl('postgres://app:hunter22@localhost/db%zz')).message).not.toContain(
+      'hunter22',
+    );
+  });
+
+  test('ormOptions refuses a query parameter before anything connects', () => {
+    refusal(() => postgresAdapter.ormOptions({ url: 'postgres://app@localhost/app?ssl=true', options: {} }));
+  });
+});
+
+describe('adapter options', () => {
+  const context = (options: Record<string, unknown>) => ({ url: 'postgres://app@localhost/app', options });
+
+  test('poolMax defaults to 10', () => {
+    expect(poolMaxOf(context({}))).toBe(10);
+  });
+
+  test('poolMax must be a positive integer', () => {
+    for (const poolMax of [0, -1, 1.5, '10', Number.NaN]) refusal(() => poolMaxOf(context({ poolMax })));
+    expect(poolMaxOf(context({ poolMax: 1 }))).toBe(1);
+  });
+
+  test('ormOptions sizes the pool from poolMax, starting empty', () => {
+    const options = postgresAdapter.ormOptions(context({ poolMax: 4 }));
+    expect(options.pool).toEqual({ min: 0, max: 4 });
+    expect(options.clientUrl).toBe('postgres://app@localhost/app');
+  });
+
+  test('every connection starts in UTC with ISO dates and shortest-exact float output', () => {
+    const options = postgresAdapter.ormOptions(context({}));
+    expect(options.driverOptions).toEqual({ options: SESSION_OPTIONS });
+    expect(SESSION_OPTIONS).toContain('TimeZone=UTC');
+    expect(SESSION_OPTIONS).toContain('DateStyle=ISO');
+    expect(SESSION_OPTIONS).toContain('extra_float_digits=1');
+  });
+
+  test('a missing database is an error, never created on the fly', () => {
+    expect(postgresAdapter.ormOptions(context({})).ensureDatabase).toBe(false);
+  });
+});
