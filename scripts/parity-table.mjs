@@ -27,7 +27,9 @@ if (reports.length === 0) {
 
 const backends = reports.map((r) => r.backend);
 const ids = [...new Set(reports.flatMap((r) => Object.keys(r.results)))].sort();
-const differing = ids.filter((id) => new Set(reports.map((r) => r.results[id]?.outcome ?? 'missing')).size > 1);
+const differing = ids.filter(
+  (id) => new Set(reports.map((r) => r.results[id]?.outcome ?? 'missing')).size > 1,
+);
 
 for (const id of differing) {
   const cells = reports.map((r) => `${r.backend}=${r.results[id]?.outcome ?? 'missing'}`).join(' ');
@@ -53,7 +55,9 @@ if (!process.argv.includes('--check')) {
     const cells = reports.map((r) => {
       const entry = r.results[id];
       if (!entry) return '–';
-      return entry.reason ? `${mark[entry.outcome]} ${entry.reason.replace(/\|/g, '\\|')}` : mark[entry.outcome];
+      return entry.reason
+        ? `${mark[entry.outcome]} ${entry.reason.replace(/\|/g, '\\|')}`
+        : mark[entry.outcome];
     });
     return `| ${id.replace(/\|/g, '\\|')} | ${cells.join(' | ')} |`;
   });

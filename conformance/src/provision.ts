@@ -40,7 +40,10 @@ export async function provision(provider: BackendProvider): Promise<Provisioned>
     return { status: 'ready', serverUrl: explicit, via: provider.urlVariable, ...none };
   }
   if (!provider.container) {
-    return { status: 'unavailable', reason: `${provider.urlVariable} is not set and no container is defined` };
+    return {
+      status: 'unavailable',
+      reason: `${provider.urlVariable} is not set and no container is defined`,
+    };
   }
   const tc = await import('testcontainers');
   try {

@@ -28,11 +28,17 @@ export interface ConformanceOptions {
 }
 
 function databaseName(suite: string): string {
-  const slug = suite.replace(/[^a-z0-9]+/gi, '_').toLowerCase().slice(0, 24);
+  const slug = suite
+    .replace(/[^a-z0-9]+/gi, '_')
+    .toLowerCase()
+    .slice(0, 24);
   return `sy_${slug}_${process.pid}_${randomBytes(3).toString('hex')}`;
 }
 
-function missingCapability(adapter: Adapter, needs: readonly (keyof Capabilities)[] | undefined): string | undefined {
+function missingCapability(
+  adapter: Adapter,
+  needs: readonly (keyof Capabilities)[] | undefined,
+): string | undefined {
   const missing = (needs ?? []).filter((c) => adapter.capabilities?.[c] === false);
   return missing.length ? `the adapter declares ${missing.join(', ')} false` : undefined;
 }
@@ -144,7 +150,9 @@ export function runConformance(options: ConformanceOptions): void {
             }
             if (known) {
               recorder.record(id, 'fail', 'marked as a known failure but passes');
-              throw new Error(`"${id}" is marked as a known failure (${known}) but passes: remove it from expectFailure.`);
+              throw new Error(
+                `"${id}" is marked as a known failure (${known}) but passes: remove it from expectFailure.`,
+              );
             }
             recorder.record(id, 'pass');
           });

@@ -1,5 +1,5 @@
-import type { Adapter } from '@switchyard/core/adapter';
 import type { Capabilities, OpenStoreOptions, Store } from '@switchyard/core';
+import type { Adapter } from '@switchyard/core/adapter';
 
 /** What a conformance test receives. */
 export interface SuiteContext {
@@ -33,10 +33,10 @@ export interface Suite<Name extends string = string, Tests extends string = stri
  * Declares a suite. Test names are rules ("equality is case-sensitive"), and `<suite>/<name>` is
  * the test's id in skips, known failures and the parity report.
  */
-export function defineSuite<const Name extends string, const Tests extends Record<string, ConformanceTest | ConformanceTest['run']>>(
-  name: Name,
-  tests: Tests,
-): Suite<Name, Extract<keyof Tests, string>> {
+export function defineSuite<
+  const Name extends string,
+  const Tests extends Record<string, ConformanceTest | ConformanceTest['run']>,
+>(name: Name, tests: Tests): Suite<Name, Extract<keyof Tests, string>> {
   const normalized = Object.fromEntries(
     Object.entries(tests).map(([k, v]) => [k, typeof v === 'function' ? { run: v } : v]),
   ) as Record<Extract<keyof Tests, string>, ConformanceTest>;

@@ -1,4 +1,9 @@
-import { NotFoundError, UniqueConstraintError, ValidationError, VersionConflictError } from '@switchyard/core';
+import {
+  NotFoundError,
+  UniqueConstraintError,
+  ValidationError,
+  VersionConflictError,
+} from '@switchyard/core';
 import { expect } from 'vitest';
 import { Account, Post, Sample } from '../conformance-schema.ts';
 import { defineSuite } from '../suite-definition.ts';
@@ -49,9 +54,15 @@ export const crudSuite = defineSuite('crud', {
     expect(updated).toEqual({ ...row, body: 'new', int: null });
   },
   'update of a missing row throws NotFoundError': async ({ store }) => {
-    await expectError(store.repo(Sample).update(crypto.randomUUID(), { label: 'x' }), NotFoundError, 'NOT_FOUND');
+    await expectError(
+      store.repo(Sample).update(crypto.randomUUID(), { label: 'x' }),
+      NotFoundError,
+      'NOT_FOUND',
+    );
   },
-  'update with a stale expectedVersion throws VersionConflictError and changes nothing': async ({ store }) => {
+  'update with a stale expectedVersion throws VersionConflictError and changes nothing': async ({
+    store,
+  }) => {
     const repo = store.repo(Account);
     const row = await repo.insert(newAccount());
     await repo.update(row.id, { balance: 1 });
@@ -151,7 +162,9 @@ export const crudSuite = defineSuite('crud', {
   },
   'a reference is a plain primary key value': async ({ store }) => {
     const account = await store.repo(Account).insert(newAccount());
-    const post = await store.repo(Post).insert({ account: account.id, title: 't', seq: 1, createdAt: new Date() });
+    const post = await store
+      .repo(Post)
+      .insert({ account: account.id, title: 't', seq: 1, createdAt: new Date() });
     expect(post.account).toBe(account.id);
     expect((await store.repo(Post).find({ account: account.id })).items).toEqual([post]);
   },

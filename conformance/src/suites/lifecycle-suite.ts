@@ -5,7 +5,10 @@ import { defineSuite } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
 
 export const lifecycleSuite = defineSuite('lifecycle', {
-  'health() reports the backend, a server version, the capabilities and no password': async ({ store, adapter }) => {
+  'health() reports the backend, a server version, the capabilities and no password': async ({
+    store,
+    adapter,
+  }) => {
     const health = await store.health();
     expect(health.ok).toBe(true);
     expect(health.backend).toBe(adapter.name);

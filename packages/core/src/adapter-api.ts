@@ -12,13 +12,13 @@ import type { ValueCodec } from './sql/value-codec.ts';
 export type { Capabilities } from './capabilities.ts';
 export { defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
+export { foldCase } from './query/fold-case.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
 export type { ColumnPreparer } from './schema/schema-discovery.ts';
 export type { JsonPath, JsonScalarType, SortDirection, SqlDialect } from './sql/sql-dialect.ts';
 export { empty, ident, join, raw, Sql, sql, value } from './sql/sql-fragment.ts';
 export type { ValueCodec } from './sql/value-codec.ts';
-export { parseDatabaseUrl, redactUrl, type ParsedUrl } from './store/database-url.ts';
-export { foldCase } from './query/fold-case.ts';
+export { type ParsedUrl, parseDatabaseUrl, redactUrl } from './store/database-url.ts';
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 

@@ -1,12 +1,12 @@
 /**
  * @switchyard/core — what applications use. Adapter authors import `@switchyard/core/adapter`.
  */
-export { defineEntity, p } from '@mikro-orm/core';
+
 export type { InferEntity } from '@mikro-orm/core';
+export { defineEntity, p } from '@mikro-orm/core';
 export type { IsolationLevel } from './adapter-api.ts';
 export { type Capabilities, defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
-export { foldCase } from './query/fold-case.ts';
 export type {
   ComparisonOps,
   JsonOps,
@@ -16,10 +16,11 @@ export type {
   StringOps,
   Where,
 } from './query/filter-types.ts';
+export { foldCase } from './query/fold-case.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
 export { registerAdapter } from './store/adapter-loader.ts';
 export { redactUrl } from './store/database-url.ts';
-export { DEFAULT_DATABASE_URL, openStore, type OpenStoreOptions } from './store/open-store.ts';
+export { DEFAULT_DATABASE_URL, type OpenStoreOptions, openStore } from './store/open-store.ts';
 export type {
   AnyEntitySchema,
   FindOptions,

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
-import { SqliteDriver, type SqliteConnection } from '@mikro-orm/sqlite';
+import { type SqliteConnection, SqliteDriver } from '@mikro-orm/sqlite';
 import { type Adapter, type AdapterOpenContext, ConfigurationError } from '@switchyard/core/adapter';
 import { sqliteCodec } from './sqlite-codec.ts';
 import { prepareSqliteColumn } from './sqlite-columns.ts';

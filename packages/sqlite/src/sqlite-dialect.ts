@@ -1,9 +1,21 @@
-import { type JsonPath, type JsonScalarType, type PortableKind, raw, type Sql, type SqlDialect, sql } from '@switchyard/core/adapter';
+import {
+  type JsonPath,
+  type JsonScalarType,
+  type PortableKind,
+  raw,
+  type Sql,
+  type SqlDialect,
+  sql,
+} from '@switchyard/core/adapter';
 
-/** `$."key"[0]` — keys are always quoted so any Unicode key (dots included) is one segment. */
+/**
+ * `$."key"[0]` — keys are always quoted so any Unicode key (dots included) is one segment. SQLite
+ * reads a quoted label as a JSON string (escapes decoded), so a key is written as JSON.stringify
+ * writes it: quotes, backslashes and control characters included.
+ */
 export function sqliteJsonPath(path: JsonPath): string {
   let out = '$';
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `."${part.replace(/"/g, '\\"')}"`;
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${JSON.stringify(part)}`;
   return out;
 }
 
@@ -50,7 +62,12 @@ export const sqliteDialect: SqlDialect = {
   jsonScalarValue: (value) => (typeof value === 'boolean' ? sql`${value ? 1 : 0}` : sql`${value}`),
   jsonArrayContains: (column, path, value) => {
     const p = sqliteJsonPath(path);
-    const type = typeof value === 'number' ? "IN ('integer', 'real')" : typeof value === 'string' ? "= 'text'" : "IN ('true', 'false')";
+    const type =
+      typeof value === 'number'
+        ? "IN ('integer', 'real')"
+        : typeof value === 'string'
+          ? "= 'text'"
+          : "IN ('true', 'false')";
     const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
     return sql`(json_type(${column}, ${p}) = 'array' AND EXISTS (SELECT 1 FROM json_each(${column}, ${p}) AS e WHERE e.type ${raw(type)} AND e.value = ${v}))`;
   },

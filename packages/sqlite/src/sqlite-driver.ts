@@ -1,4 +1,3 @@
-import type { Database, Statement } from 'better-sqlite3';
 import type {
   BeginOptions,
   Driver,
@@ -9,6 +8,7 @@ import type {
   HealthInfo,
 } from '@switchyard/core/adapter';
 import { foldCase } from '@switchyard/core/adapter';
+import type { Database, Statement } from 'better-sqlite3';
 import { decimalSortKey } from './sqlite-decimal.ts';
 
 export interface SqliteDriverOptions {
@@ -34,7 +34,9 @@ export class SqliteStoreDriver implements Driver {
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
-    db.function('sy_lower', { deterministic: true }, (v: unknown) => (typeof v === 'string' ? foldCase(v) : v));
+    db.function('sy_lower', { deterministic: true }, (v: unknown) =>
+      typeof v === 'string' ? foldCase(v) : v,
+    );
     db.function('sy_decimal_key', { deterministic: true }, (v: unknown) =>
       v === null ? null : decimalSortKey(String(v)),
     );

@@ -25,7 +25,10 @@ function fromPortable(key: SortKey, value: unknown): unknown {
 
 /** An opaque cursor that points just after `row` in the order of `keys`. */
 export function encodeCursor(keys: readonly SortKey[], row: Record<string, unknown>): string {
-  const payload: CursorPayload = { s: signatureOf(keys), v: keys.map((k) => toPortable(sortValueOf(k, row))) };
+  const payload: CursorPayload = {
+    s: signatureOf(keys),
+    v: keys.map((k) => toPortable(sortValueOf(k, row))),
+  };
   return Buffer.from(JSON.stringify(payload)).toString('base64url');
 }
 
@@ -37,8 +40,15 @@ export function decodeCursor(keys: readonly SortKey[], cursor: string, entity: s
   } catch (cause) {
     throw new ValidationError(`${entity}: the cursor is not valid.`, { cause, entity });
   }
-  if (!payload || payload.s !== signatureOf(keys) || !Array.isArray(payload.v) || payload.v.length !== keys.length) {
-    throw new ValidationError(`${entity}: the cursor belongs to another query (its ordering differs).`, { entity });
+  if (
+    !payload ||
+    payload.s !== signatureOf(keys) ||
+    !Array.isArray(payload.v) ||
+    payload.v.length !== keys.length
+  ) {
+    throw new ValidationError(`${entity}: the cursor belongs to another query (its ordering differs).`, {
+      entity,
+    });
   }
   return keys.map((k, i) => fromPortable(k, payload.v[i]));
 }

@@ -4,15 +4,24 @@ import { normalizeValue } from '../schema/value-validation.ts';
 import type { JsonPath, JsonScalarType, SqlDialect } from '../sql/sql-dialect.ts';
 import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
 import type { ValueCodec } from '../sql/value-codec.ts';
-import { foldCase } from './fold-case.ts';
 import type { JsonOps, JsonScalar } from './filter-types.ts';
+import { foldCase } from './fold-case.ts';
 import { toJsonPath } from './json-path.ts';
 
 const TRUE = raw('1 = 1');
 const FALSE = raw('1 = 0');
 
 const comparisonOps = ['eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'isNull'] as const;
-const stringOps = ['like', 'startsWith', 'endsWith', 'contains', 'ieq', 'istartsWith', 'iendsWith', 'icontains'];
+const stringOps = [
+  'like',
+  'startsWith',
+  'endsWith',
+  'contains',
+  'ieq',
+  'istartsWith',
+  'iendsWith',
+  'icontains',
+];
 const jsonOps = ['path', 'eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'exists', 'contains', 'isNull'];
 const sqlOperator = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 
@@ -44,7 +53,8 @@ export class FilterCompiler {
     for (const [key, condition] of Object.entries(where)) {
       if (condition === undefined) continue;
       if (key === '$and' || key === '$or') {
-        if (!Array.isArray(condition)) throw new ValidationError(`${entity.name}: ${key} takes an array of filters.`);
+        if (!Array.isArray(condition))
+          throw new ValidationError(`${entity.name}: ${key} takes an array of filters.`);
         const inner = condition.map((c: unknown) => sql`(${this.compile(entity, c)})`);
         if (inner.length === 0) parts.push(key === '$and' ? TRUE : FALSE);
         else parts.push(sql`(${join(inner, key === '$and' ? ' AND ' : ' OR ')})`);
@@ -56,7 +66,9 @@ export class FilterCompiler {
       }
       const prop = entity.byName.get(key);
       if (!prop) {
-        throw new ValidationError(`${entity.name} has no property "${key}" to filter on.`, { entity: entity.name });
+        throw new ValidationError(`${entity.name} has no property "${key}" to filter on.`, {
+          entity: entity.name,
+        });
       }
       parts.push(this.#property(entity, prop, condition));
     }
@@ -67,7 +79,9 @@ export class FilterCompiler {
     const column = ident(prop.column);
     if (prop.kind === 'json') {
       if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) {
-        throw new ValidationError(`${entity.name}.${prop.name}: filter a JSON property with operators such as { path, eq }.`);
+        throw new ValidationError(
+          `${entity.name}.${prop.name}: filter a JSON property with operators such as { path, eq }.`,
+        );
       }
       return this.#json(entity, prop, column, condition as JsonOps);
     }
@@ -82,10 +96,13 @@ export class FilterCompiler {
       } else if (stringOps.includes(op) && (prop.kind === 'string' || prop.kind === 'text')) {
         parts.push(this.#string(entity, prop, column, op, operand));
       } else {
-        throw new ValidationError(`${entity.name}.${prop.name}: unknown operator "${op}" for a ${prop.kind}.`, {
-          entity: entity.name,
-          property: prop.name,
-        });
+        throw new ValidationError(
+          `${entity.name}.${prop.name}: unknown operator "${op}" for a ${prop.kind}.`,
+          {
+            entity: entity.name,
+            property: prop.name,
+          },
+        );
       }
     }
     return parts.length === 0 ? TRUE : join(parts, ' AND ');
@@ -113,12 +130,17 @@ export class FilterCompiler {
       case 'isNull':
         return operand ? sql`${column} IS NULL` : sql`${column} IS NOT NULL`;
       case 'eq':
-        return operand === null ? sql`${column} IS NULL` : sql`${lhs} = ${this.#operand(entity, prop, operand)}`;
+        return operand === null
+          ? sql`${column} IS NULL`
+          : sql`${lhs} = ${this.#operand(entity, prop, operand)}`;
       case 'ne':
-        return operand === null ? sql`${column} IS NOT NULL` : sql`${lhs} <> ${this.#operand(entity, prop, operand)}`;
+        return operand === null
+          ? sql`${column} IS NOT NULL`
+          : sql`${lhs} <> ${this.#operand(entity, prop, operand)}`;
       case 'in':
       case 'nin': {
-        if (!Array.isArray(operand)) throw new ValidationError(`${entity.name}.${prop.name}: "${op}" takes an array.`);
+        if (!Array.isArray(operand))
+          throw new ValidationError(`${entity.name}.${prop.name}: "${op}" takes an array.`);
         if (operand.length === 0) return op === 'in' ? FALSE : sql`${column} IS NOT NULL`;
         const list = join(operand.map((v: unknown) => this.#operand(entity, prop, v)));
         return op === 'in' ? sql`${lhs} IN (${list})` : sql`${lhs} NOT IN (${list})`;
@@ -138,7 +160,9 @@ export class FilterCompiler {
     switch (op) {
       case 'like':
         if (/(?<!\\)(?:\\\\)*\\$/.test(operand)) {
-          throw new ValidationError(`${entity.name}.${prop.name}: a like pattern cannot end with the escape character \\.`);
+          throw new ValidationError(
+            `${entity.name}.${prop.name}: a like pattern cannot end with the escape character \\.`,
+          );
         }
         return d.like(column, operand);
       case 'startsWith':
@@ -168,7 +192,8 @@ export class FilterCompiler {
       if (!jsonOps.includes(op)) throw new ValidationError(`${where}: unknown JSON operator "${op}".`);
       switch (op) {
         case 'isNull':
-          if (path.length > 0) throw new ValidationError(`${where}: isNull applies to the whole property; use exists.`);
+          if (path.length > 0)
+            throw new ValidationError(`${where}: isNull applies to the whole property; use exists.`);
           parts.push(operand ? sql`${column} IS NULL` : sql`${column} IS NOT NULL`);
           break;
         case 'exists':
@@ -194,14 +219,17 @@ export class FilterCompiler {
             }
             throw new ValidationError(`${where}: "${op}" takes an array.`);
           }
-          const alternatives = operand.map((v: unknown) => this.#jsonEquals(column, path, scalar(where, op, v)));
+          const alternatives = operand.map((v: unknown) =>
+            this.#jsonEquals(column, path, scalar(where, op, v)),
+          );
           const any = sql`(${join(alternatives, ' OR ')})`;
           parts.push(op === 'in' ? any : sql`${d.jsonExists(column, path)} AND NOT ${any}`);
           break;
         }
         default: {
           const value = scalar(where, op, operand);
-          if (typeof value === 'boolean') throw new ValidationError(`${where}: "${op}" compares numbers or strings.`);
+          if (typeof value === 'boolean')
+            throw new ValidationError(`${where}: "${op}" compares numbers or strings.`);
           const type = jsonTypeOf(value);
           const cmp = raw(sqlOperator[op as keyof typeof sqlOperator]);
           parts.push(sql`${d.jsonScalar(column, path, type)} ${cmp} ${d.jsonScalarValue(value, type)}`);
@@ -222,7 +250,8 @@ export class FilterCompiler {
 function scalar(where: string, op: string, value: unknown): JsonScalar {
   if (typeof value === 'string') {
     if (value.includes('\u0000')) throw new ValidationError(`${where}: "${op}" operand contains NUL.`);
-    if (!value.isWellFormed()) throw new ValidationError(`${where}: "${op}" operand contains a lone surrogate.`);
+    if (!value.isWellFormed())
+      throw new ValidationError(`${where}: "${op}" operand contains a lone surrogate.`);
     return value;
   }
   if ((typeof value === 'number' && Number.isFinite(value)) || typeof value === 'boolean') return value;

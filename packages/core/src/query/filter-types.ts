@@ -60,7 +60,9 @@ export interface JsonOps {
   isNull?: boolean;
 }
 
-type IsJsonLike<V> = [V] extends [string | number | bigint | boolean | Date | null | undefined] ? false : true;
+type IsJsonLike<V> = [V] extends [string | number | bigint | boolean | Date | null | undefined]
+  ? false
+  : true;
 
 type OpsFor<V> = [NonNullable<V>] extends [string]
   ? StringOps

@@ -42,7 +42,8 @@ export function resolveSortKeys(
     }
     if (prop.kind === 'json') {
       const path = toJsonPath(term.path, `${entity.name}.${prop.name}`);
-      if (path.length === 0) throw new ValidationError(`${entity.name}.${prop.name}: ordering by JSON needs a path.`);
+      if (path.length === 0)
+        throw new ValidationError(`${entity.name}.${prop.name}: ordering by JSON needs a path.`);
       const as = term.as ?? 'number';
       if (as !== 'number' && as !== 'string') {
         throw new ValidationError(`${entity.name}.${prop.name}: "as" must be "number" or "string".`);
@@ -56,7 +57,8 @@ export function resolveSortKeys(
         signature: `${prop.name}${JSON.stringify(path)}:${as}:${direction}`,
       });
     } else {
-      if (term.path !== undefined) throw new ValidationError(`${entity.name}.${prop.name} is not JSON; remove path.`);
+      if (term.path !== undefined)
+        throw new ValidationError(`${entity.name}.${prop.name} is not JSON; remove path.`);
       keys.push({
         prop,
         direction,
@@ -124,9 +126,13 @@ export function afterPredicate(
     const v = values[i];
     let after: Sql | undefined;
     if (key.direction === 'asc') {
-      after = v === null ? undefined : sql`(${key.expr} > ${sortOperand(key, v, dialect, codec)} OR ${key.expr} IS NULL)`;
+      after =
+        v === null
+          ? undefined
+          : sql`(${key.expr} > ${sortOperand(key, v, dialect, codec)} OR ${key.expr} IS NULL)`;
     } else {
-      after = v === null ? sql`${key.expr} IS NOT NULL` : sql`${key.expr} < ${sortOperand(key, v, dialect, codec)}`;
+      after =
+        v === null ? sql`${key.expr} IS NOT NULL` : sql`${key.expr} < ${sortOperand(key, v, dialect, codec)}`;
     }
     if (after) alternatives.push(sql`(${join([...equalities, after], ' AND ')})`);
   }

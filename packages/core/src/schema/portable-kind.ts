@@ -87,7 +87,9 @@ export function resolveScalarKind(prop: EntityProperty): KindResolution {
   const kind = byTypeClass.get(type);
   if (kind) return { kind };
   const typeName = typeof type === 'function' ? type.name : String(type);
-  return { refused: builderHint.get(typeName) ?? `type "${typeName}" is not one of ${portableKinds.join(', ')}` };
+  return {
+    refused: builderHint.get(typeName) ?? `type "${typeName}" is not one of ${portableKinds.join(', ')}`,
+  };
 }
 
 function isExplicitColumnType(prop: EntityProperty): boolean {

@@ -25,7 +25,9 @@ export class SchemaDiscovery {
       const where = `${meta.className}.${prop.name}`;
       if (prop.kind === 'm:1') continue;
       if (prop.kind !== 'scalar') {
-        this.#refusals.push(`${where}: relation kind "${prop.kind}" is not portable; declare the many-to-one side only`);
+        this.#refusals.push(
+          `${where}: relation kind "${prop.kind}" is not portable; declare the many-to-one side only`,
+        );
         continue;
       }
       const resolution = resolveScalarKind(prop);

@@ -12,7 +12,10 @@ const MIN_MS = new Date('0001-01-01T00:00:00.000Z').getTime();
 const MAX_MS = new Date('9999-12-31T23:59:59.999Z').getTime();
 
 function fail(entity: EntityModel, prop: PropertyModel, why: string): never {
-  throw new ValidationError(`${entity.name}.${prop.name} ${why}.`, { entity: entity.name, property: prop.name });
+  throw new ValidationError(`${entity.name}.${prop.name} ${why}.`, {
+    entity: entity.name,
+    property: prop.name,
+  });
 }
 
 /**
@@ -89,7 +92,8 @@ function normalizeDecimal(entity: EntityModel, prop: PropertyModel, input: unkno
   const text = typeof input === 'number' && Number.isFinite(input) ? String(input) : input;
   const match = typeof text === 'string' ? decimalPattern.exec(text) : null;
   const [, sign = '', intRaw = '', fracRaw = ''] = match ?? [];
-  if (!match || (intRaw === '' && fracRaw === '')) fail(entity, prop, 'must be a decimal string such as "12.50"');
+  if (!match || (intRaw === '' && fracRaw === ''))
+    fail(entity, prop, 'must be a decimal string such as "12.50"');
   const precision = prop.precision ?? 10;
   const scale = prop.scale ?? 0;
   const intDigits = intRaw.replace(/^0+/, '');

@@ -42,7 +42,9 @@ export async function loadAdapter(scheme: string): Promise<Adapter> {
   if (own) return own;
   const packageName = builtIn[scheme];
   if (!packageName) {
-    const known = [...new Set([...Object.keys(builtIn), ...registered.keys()])].map((s) => `${s}:`).join(', ');
+    const known = [...new Set([...Object.keys(builtIn), ...registered.keys()])]
+      .map((s) => `${s}:`)
+      .join(', ');
     throw new ConfigurationError(`Unknown database URL scheme "${scheme}:". Known schemes: ${known}.`);
   }
   let mod: unknown;

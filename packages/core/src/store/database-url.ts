@@ -34,7 +34,9 @@ export function parseDatabaseUrl(url: string): ParsedUrl {
   try {
     parsed = new URL(url);
   } catch (cause) {
-    throw new ConfigurationError(`Invalid database URL "${redactUrl(url)}".`, { cause: redactCause(cause, url) });
+    throw new ConfigurationError(`Invalid database URL "${redactUrl(url)}".`, {
+      cause: redactCause(cause, url),
+    });
   }
   return { scheme: match[1].toLowerCase(), url: parsed };
 }

@@ -61,7 +61,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let orm: MikroORM | undefined;
   let driver: Driver | undefined;
   const probe = (error: unknown) =>
-    error instanceof SwitchyardError ? error : new Executor(adapter, context, nullSession, false).classify(error);
+    error instanceof SwitchyardError
+      ? error
+      : new Executor(adapter, context, nullSession, false).classify(error);
   try {
     orm = await MikroORM.init({
       ...adapter.ormOptions(context),

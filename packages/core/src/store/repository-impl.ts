@@ -77,7 +77,8 @@ export class RepositoryImpl {
 
   #insertSql(rows: readonly Plain[]): Sql {
     const tuples = rows.map(
-      (row) => sql`(${join(this.#entity.properties.map((p) => sql`${this.#ctx.rows.encode(p, row[p.name])}`))})`,
+      (row) =>
+        sql`(${join(this.#entity.properties.map((p) => sql`${this.#ctx.rows.encode(p, row[p.name])}`))})`,
     );
     return sql`INSERT INTO ${this.#table} (${this.#columns}) VALUES ${join(tuples)}`;
   }
@@ -108,14 +109,17 @@ export class RepositoryImpl {
   }
 
   async getMany(ids: readonly string[]): Promise<(Plain | null)[]> {
-    if (!Array.isArray(ids)) throw new ValidationError(`${this.#entity.name}: getMany takes an array of ids.`);
+    if (!Array.isArray(ids))
+      throw new ValidationError(`${this.#entity.name}: getMany takes an array of ids.`);
     if (ids.length === 0) return [];
     const normalized = ids.map((id) => normalizeValue(this.#entity, this.#pk, id) as string);
     const found = new Map<unknown, Plain>();
     const unique = [...new Set(normalized)];
     const ex = this.#ctx.executor();
     for (let i = 0; i < unique.length; i += MAX_ROWS_PER_INSERT) {
-      const chunk = unique.slice(i, i + MAX_ROWS_PER_INSERT).map((id) => sql`${this.#ctx.rows.encode(this.#pk, id)}`);
+      const chunk = unique
+        .slice(i, i + MAX_ROWS_PER_INSERT)
+        .map((id) => sql`${this.#ctx.rows.encode(this.#pk, id)}`);
       const rows = await ex.query(
         sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${ident(this.#pk.column)} IN (${join(chunk)})`,
       );
@@ -157,7 +161,9 @@ export class RepositoryImpl {
   async count(where: unknown): Promise<number> {
     const rows = await this.#ctx
       .executor()
-      .query(sql`SELECT COUNT(*) AS ${ident('n')} FROM ${this.#table} WHERE ${this.#ctx.filters.compile(this.#entity, where)}`);
+      .query(
+        sql`SELECT COUNT(*) AS ${ident('n')} FROM ${this.#table} WHERE ${this.#ctx.filters.compile(this.#entity, where)}`,
+      );
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -225,7 +231,11 @@ export class RepositoryImpl {
   }
 
   async deleteMany(where: unknown): Promise<number> {
-    if (where === undefined || where === null || (typeof where === 'object' && Object.keys(where).length === 0)) {
+    if (
+      where === undefined ||
+      where === null ||
+      (typeof where === 'object' && Object.keys(where).length === 0)
+    ) {
       throw new ValidationError(
         `${this.#entity.name}: deleteMany with an empty filter would delete every row; pass { $and: [] } to mean that.`,
       );
@@ -243,7 +253,11 @@ export class RepositoryImpl {
     }
     let cursor: string | null = null;
     do {
-      const page: Page<Plain> = await this.find(where, { orderBy: options.orderBy, limit: batchSize, cursor });
+      const page: Page<Plain> = await this.find(where, {
+        orderBy: options.orderBy,
+        limit: batchSize,
+        cursor,
+      });
       yield* page.items;
       cursor = page.nextCursor;
     } while (cursor);
@@ -253,9 +267,12 @@ export class RepositoryImpl {
     const expected = options.expectedVersion;
     if (expected === undefined) return undefined;
     if (!this.#entity.versionProperty) {
-      throw new ValidationError(`${this.#entity.name} has no version property; expectedVersion cannot be checked.`);
+      throw new ValidationError(
+        `${this.#entity.name} has no version property; expectedVersion cannot be checked.`,
+      );
     }
-    if (!Number.isInteger(expected)) throw new ValidationError(`${this.#entity.name}: expectedVersion must be an integer.`);
+    if (!Number.isInteger(expected))
+      throw new ValidationError(`${this.#entity.name}: expectedVersion must be an integer.`);
     return expected;
   }
 

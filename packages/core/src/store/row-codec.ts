@@ -1,8 +1,8 @@
 import type { DriverRow } from '../adapter-api.ts';
+import { ValidationError } from '../errors.ts';
 import type { EntityModel, PropertyModel } from '../schema/entity-model.ts';
 import { normalizeValue } from '../schema/value-validation.ts';
 import type { ValueCodec } from '../sql/value-codec.ts';
-import { ValidationError } from '../errors.ts';
 
 /** Turns driver rows into plain objects and validated input into driver parameters. */
 export class RowCodec {
@@ -84,7 +84,10 @@ function asRecord(entity: EntityModel, input: unknown): Record<string, unknown> 
 function rejectUnknown(entity: EntityModel, data: Record<string, unknown>): void {
   for (const key of Object.keys(data)) {
     if (!entity.byName.has(key) && data[key] !== undefined) {
-      throw new ValidationError(`${entity.name} has no property "${key}".`, { entity: entity.name, property: key });
+      throw new ValidationError(`${entity.name} has no property "${key}".`, {
+        entity: entity.name,
+        property: key,
+      });
     }
   }
 }

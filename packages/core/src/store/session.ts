@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { AdapterOpenContext, Adapter, DriverSession, ExecuteResult, DriverRow } from '../adapter-api.ts';
+import type { Adapter, AdapterOpenContext, DriverRow, DriverSession, ExecuteResult } from '../adapter-api.ts';
 import { SwitchyardError, TransactionAbortedError } from '../errors.ts';
 import { compile, type Sql } from '../sql/sql-fragment.ts';
 

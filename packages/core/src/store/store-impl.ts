@@ -6,7 +6,7 @@ import { FilterCompiler } from '../query/filter-compiler.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
 import { raw } from '../sql/sql-fragment.ts';
 import { redactUrl } from './database-url.ts';
-import { RepositoryImpl, type RepositoryContext } from './repository-impl.ts';
+import { type RepositoryContext, RepositoryImpl } from './repository-impl.ts';
 import type { ResolvedRetry } from './retry-policy.ts';
 import { RowCodec } from './row-codec.ts';
 import { ambientTransaction, Executor } from './session.ts';
@@ -48,7 +48,13 @@ export class StoreImpl implements Store {
     this.capabilities = parts.capabilities;
     this.orm = parts.orm;
     this.#driverExecutor = new Executor(parts.adapter, parts.context, parts.driver, false);
-    this.#runner = new TransactionRunner(parts.adapter, parts.context, parts.driver, parts.capabilities, parts.retry);
+    this.#runner = new TransactionRunner(
+      parts.adapter,
+      parts.context,
+      parts.driver,
+      parts.capabilities,
+      parts.retry,
+    );
     this.#rows = new RowCodec(parts.adapter.codec);
     this.#filters = new FilterCompiler(parts.adapter.dialect, parts.adapter.codec);
   }
@@ -133,7 +139,9 @@ export class StoreImpl implements Store {
     const name = typeof entity === 'string' ? entity : entity?.meta?.className;
     const model = name ? this.#parts.schema.entities.get(name) : undefined;
     if (!model) {
-      throw new ConfigurationError(`${String(name)} is not part of this store's schema; pass it to openStore({ schema }).`);
+      throw new ConfigurationError(
+        `${String(name)} is not part of this store's schema; pass it to openStore({ schema }).`,
+      );
     }
     return model;
   }

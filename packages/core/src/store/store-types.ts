@@ -1,4 +1,11 @@
-import type { EntitySchema, InferEntity, MikroORM, Primary, PrimaryKeyProp, RequiredEntityData } from '@mikro-orm/core';
+import type {
+  EntitySchema,
+  InferEntity,
+  MikroORM,
+  Primary,
+  PrimaryKeyProp,
+  RequiredEntityData,
+} from '@mikro-orm/core';
 import type { IsolationLevel } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
 import type { OrderBy, Where } from '../query/filter-types.ts';
@@ -17,7 +24,9 @@ type Nullish<V> = Exclude<V, undefined> | (undefined extends V ? null : never);
 
 /** The plain object a repository returns: scalars as declared, references as primary keys. */
 export type Row<E> = {
-  -readonly [K in keyof InferEntity<E> as K extends string ? K : never]-?: Nullish<PlainValue<InferEntity<E>[K]>>;
+  -readonly [K in keyof InferEntity<E> as K extends string ? K : never]-?: Nullish<
+    PlainValue<InferEntity<E>[K]>
+  >;
 };
 /** What `insert` accepts: generated keys, versions, defaults and nullable properties are optional. */
 export type InsertInput<E> = RequiredEntityData<InferEntity<E>>;

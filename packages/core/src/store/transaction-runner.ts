@@ -61,7 +61,11 @@ export class TransactionRunner {
 
   async nested<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
     if (!this.#capabilities.savepoints) {
-      throw new UnsupportedFeatureError('savepoints', this.#adapter.name, 'nested transactions need savepoints');
+      throw new UnsupportedFeatureError(
+        'savepoints',
+        this.#adapter.name,
+        'nested transactions need savepoints',
+      );
     }
     parent.assertUsable();
     const depth = parent.savepointDepth + 1;
@@ -121,7 +125,8 @@ export class TransactionRunner {
       if (!isolationLevels.has(options.isolation)) {
         throw new ValidationError(`Unknown isolation level "${String(options.isolation)}".`);
       }
-      if (!this.#capabilities.isolationLevels) throw new UnsupportedFeatureError('isolationLevels', this.#adapter.name);
+      if (!this.#capabilities.isolationLevels)
+        throw new UnsupportedFeatureError('isolationLevels', this.#adapter.name);
     }
     if (options.readOnly && !this.#capabilities.readOnlyTransactions) {
       throw new UnsupportedFeatureError('readOnlyTransactions', this.#adapter.name);
