@@ -12,6 +12,7 @@ describe('SQLite dialect helpers', () => {
 
   test('JSON paths quote every key so dots and quotes stay inside one segment', () => {
     expect(sqliteJsonPath(['a.b', 0, 'say "hi"'])).toBe('$."a.b"[0]."say \\"hi\\""');
+    expect(sqliteJsonPath(['back\\slash', 'new\nline'])).toBe('$."back\\\\slash"."new\\nline"');
   });
 
   test('URLs: relative, absolute and in-memory databases', () => {

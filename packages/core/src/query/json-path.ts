@@ -19,7 +19,14 @@ export function toJsonPath(path: string | JsonPath | undefined, where: string): 
 export function readJsonPath(value: unknown, path: JsonPath): unknown {
   let current = value;
   for (const part of path) {
-    if (current === null || typeof current !== 'object') return undefined;
+    // As in SQL on every backend: a number indexes an array only, a string names an object key only.
+    if (
+      typeof part === 'number'
+        ? !Array.isArray(current)
+        : current === null || typeof current !== 'object' || Array.isArray(current)
+    ) {
+      return undefined;
+    }
     current = (current as Record<string | number, unknown>)[part];
   }
   return current;

@@ -84,7 +84,9 @@ export function resolveSortKeys(
 }
 
 export function orderByClause(keys: readonly SortKey[], dialect: SqlDialect): Sql {
-  return join(keys.map((k) => dialect.orderTerm(k.expr, k.direction)));
+  return join(
+    keys.map((k) => dialect.orderTerm(k.expr, k.direction, k.path !== undefined || k.prop.nullable)),
+  );
 }
 
 /** The value a sort key sorts on, read from a decoded row (JS form). */

@@ -24,8 +24,12 @@ export interface SqlDialect {
   /** Placeholder for the n-th (1-based) bound value. */
   placeholder(index: number): string;
 
-  /** An ORDER BY term with NULLs last ascending and first descending. */
-  orderTerm(expr: Sql, direction: SortDirection): Sql;
+  /**
+   * An ORDER BY term with NULLs last ascending and first descending. `nullable` is false when the
+   * expression can never be NULL, so a backend that needs an extra term for NULL placement can
+   * leave it out and keep using an index.
+   */
+  orderTerm(expr: Sql, direction: SortDirection, nullable: boolean): Sql;
   /**
    * Case-sensitive LIKE. `pattern` uses `%` and `_` as wildcards and `\` as the escape character.
    */

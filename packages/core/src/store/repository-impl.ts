@@ -139,7 +139,7 @@ export class RepositoryImpl {
     const keys = resolveSortKeys(this.#entity, options.orderBy, this.#ctx.dialect);
     const conditions = [this.#ctx.filters.compile(this.#entity, where)];
     if (options.cursor) {
-      const values = decodeCursor(keys, options.cursor, this.#entity.name);
+      const values = decodeCursor(keys, options.cursor, this.#entity);
       conditions.push(afterPredicate(keys, values, this.#ctx.dialect, this.#ctx.codec));
     }
     const ex = this.#ctx.executor();

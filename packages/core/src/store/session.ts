@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Adapter, AdapterOpenContext, DriverRow, DriverSession, ExecuteResult } from '../adapter-api.ts';
 import { SwitchyardError, TransactionAbortedError } from '../errors.ts';
 import { compile, type Sql } from '../sql/sql-fragment.ts';
@@ -73,11 +72,3 @@ export class Executor {
     return error instanceof SwitchyardError ? error : this.#adapter.classifyError(error, this.#context);
   }
 }
-
-/**
- * The ambient transaction: code that runs inside `store.transaction(fn)` — including
- * `store.repo(X)` calls that did not receive the transaction handle — runs on that transaction.
- * Without it, a repository call inside a transaction would wait for a connection the
- * transaction itself holds (on SQLite, the only one) and deadlock.
- */
-export const ambientTransaction = new AsyncLocalStorage<Executor>();

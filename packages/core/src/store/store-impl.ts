@@ -9,7 +9,7 @@ import { redactUrl } from './database-url.ts';
 import { type RepositoryContext, RepositoryImpl } from './repository-impl.ts';
 import type { ResolvedRetry } from './retry-policy.ts';
 import { RowCodec } from './row-codec.ts';
-import { ambientTransaction, Executor } from './session.ts';
+import { Executor } from './session.ts';
 import type {
   AnyEntitySchema,
   HealthReport,
@@ -156,11 +156,11 @@ export class StoreImpl implements Store {
       capabilities: this.capabilities,
       executor: () => {
         this.#assertOpen();
-        return bound ?? ambientTransaction.getStore() ?? this.#driverExecutor;
+        return bound ?? this.#runner.ambient.getStore() ?? this.#driverExecutor;
       },
       atomic: (fn) => {
         this.#assertOpen();
-        return bound ? ambientTransaction.run(bound, () => fn(bound)) : this.#runner.atomic(fn);
+        return bound ? this.#runner.ambient.run(bound, () => fn(bound)) : this.#runner.atomic(fn);
       },
     };
     return new RepositoryImpl(this.#model(entity), context) as unknown as Repository<E>;

@@ -1,16 +1,24 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
 import { SwitchyardError, UnsupportedFeatureError, ValidationError } from '../errors.ts';
 import { raw } from '../sql/sql-fragment.ts';
 import { type ResolvedRetry, resolveRetry, retryDelay } from './retry-policy.ts';
-import { ambientTransaction, Executor } from './session.ts';
+import { Executor } from './session.ts';
 import type { TransactionOptions } from './store-types.ts';
 
 const isolationLevels = new Set(['read committed', 'repeatable read', 'serializable']);
 
 /** Opens, commits, rolls back, nests and retries transactions for one store. */
 export class TransactionRunner {
+  /**
+   * The transaction the current async context runs in, for this store only. Code inside
+   * `store.transaction(fn)` — including `store.repo(X)` calls that did not receive the handle —
+   * runs on that transaction; without it, such a call would wait for a connection the transaction
+   * itself holds (on SQLite, the only one) and deadlock. Another store's transaction is invisible.
+   */
+  readonly ambient = new AsyncLocalStorage<Executor>();
   readonly #adapter: Adapter;
   readonly #context: AdapterOpenContext;
   readonly #driver: Driver;
@@ -34,7 +42,7 @@ export class TransactionRunner {
   /** Top-level transaction with retries, or a savepoint when one is already open here. */
   async run<T>(fn: (ex: Executor) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
     this.#checkOptions(options);
-    const current = ambientTransaction.getStore();
+    const current = this.ambient.getStore();
     if (current) {
       if (options.isolation !== undefined || options.readOnly !== undefined) {
         throw new ValidationError('isolation and readOnly can only be set on the outermost transaction.');
@@ -55,7 +63,7 @@ export class TransactionRunner {
 
   /** Runs `fn` on the current transaction, or in a new one (no retries: the caller decides). */
   atomic<T>(fn: (ex: Executor) => Promise<T>): Promise<T> {
-    const current = ambientTransaction.getStore();
+    const current = this.ambient.getStore();
     return current ? fn(current) : this.#once(fn, { retry: false });
   }
 
@@ -73,7 +81,7 @@ export class TransactionRunner {
     await parent.execute(raw(`SAVEPOINT ${spName}`));
     parent.savepointDepth = depth;
     try {
-      const result = await ambientTransaction.run(parent, () => fn(parent));
+      const result = await this.ambient.run(parent, () => fn(parent));
       // A failure the callback swallowed still aborts the savepoint.
       parent.assertUsable();
       await parent.execute(raw(`RELEASE SAVEPOINT ${spName}`));
@@ -104,7 +112,7 @@ export class TransactionRunner {
     const ex = new Executor(this.#adapter, this.#context, tx, true);
     let result: T;
     try {
-      result = await ambientTransaction.run(ex, () => fn(ex));
+      result = await this.ambient.run(ex, () => fn(ex));
       // The callback swallowed a failed statement: never commit what is left (PostgreSQL could not).
       ex.assertUsable();
     } catch (error) {

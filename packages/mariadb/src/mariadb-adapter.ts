@@ -1,0 +1,99 @@
+import type { MikroORM, Options } from '@mikro-orm/core';
+import { MariaDbDriver, type MySqlConnection } from '@mikro-orm/mariadb';
+import { type Adapter, type AdapterOpenContext, ConfigurationError } from '@switchyard/core/adapter';
+import type { PoolOptions } from 'mysql2';
+import { mariadbCodec } from './mariadb-codec.ts';
+import { prepareMariadbColumn } from './mariadb-columns.ts';
+import { BINARY_COLLATION, mariadbDialect } from './mariadb-dialect.ts';
+import { configureConnection, MariadbStoreDriver } from './mariadb-driver.ts';
+import { classifyMariadbError } from './mariadb-errors.ts';
+import { clientUrlOf, parseMariadbUrl } from './mariadb-url.ts';
+
+/** Options accepted in `openStore({ adapterOptions })`. */
+export interface MariadbAdapterOptions {
+  /** Most connections the store's pool opens. Default 10. */
+  poolMax?: number;
+}
+
+const knownOptions = new Set<string>(['poolMax']);
+
+export function poolMaxOf(context: AdapterOpenContext): number {
+  const unknown = Object.keys(context.options).filter((key) => !knownOptions.has(key));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `Unknown MariaDB adapter option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${[...knownOptions].join(', ')}.`,
+    );
+  }
+  const value = (context.options as MariadbAdapterOptions).poolMax ?? 10;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new ConfigurationError(
+      `adapterOptions.poolMax must be a positive integer, not ${JSON.stringify(value)}.`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Pool-wide mysql2 options: decimals as strings, datetimes as strings (read as UTC by the codec,
+ * never shifted by the process time zone), JSON as text, and FOUND_ROWS so `affectedRows` counts
+ * matched rows. The handshake collation is binary; the session statements then switch to the NO
+ * PAD one (its id does not fit the handshake). `bigNumberStrings` is set per query by the driver
+ * (see `QUERY_OPTIONS`) and not here: MikroORM's schema introspection reads BIGINT columns of
+ * information_schema (`NON_UNIQUE`) as numbers, and with strings it sees every primary key and
+ * unique index as changed, so `migrate()` would rebuild them every time.
+ */
+const driverOptions: PoolOptions = {
+  supportBigNumbers: true,
+  decimalNumbers: false,
+  dateStrings: true,
+  jsonStrings: true,
+  charset: 'UTF8MB4_BIN',
+  timezone: 'Z',
+  flags: ['FOUND_ROWS'],
+  multipleStatements: false,
+};
+
+export const mariadbAdapter: Adapter = {
+  name: 'mariadb',
+  kind: 'server',
+  schemes: ['mariadb', 'mysql'],
+  capabilities: {},
+  dialect: mariadbDialect,
+  codec: mariadbCodec,
+  prepareColumn: prepareMariadbColumn,
+  ormOptions(context): Partial<Options> {
+    const location = parseMariadbUrl(context.url);
+    const max = poolMaxOf(context);
+    return {
+      driver: MariaDbDriver,
+      clientUrl: clientUrlOf(context.url),
+      host: location.host,
+      port: location.port,
+      ...(location.user ? { user: location.user } : {}),
+      ...(location.password ? { password: location.password } : {}),
+      dbName: location.database,
+      pool: { min: 0, max },
+      // MikroORM writes `set names <charset>` before schema changes (on whichever pooled connection
+      // runs it) and `default character set <charset> collate <collate>` after each CREATE TABLE:
+      // carrying the collation in `charset` keeps both in the binary collation.
+      charset: `utf8mb4 collate ${BINARY_COLLATION}`,
+      timezone: '+00:00',
+      forceUtcTimezone: true,
+      // A database missing from the server is a configuration error, not something to create.
+      ensureDatabase: false,
+      driverOptions,
+    } as Partial<Options>;
+  },
+  async createDriver(orm: MikroORM, context) {
+    const connection = orm.em.getConnection() as unknown as MySqlConnection;
+    // Creates the pool (no connection is opened before this: `ensureDatabase` is off), so the
+    // listener sees every connection the pool ever opens, MikroORM's own included.
+    const pool = await connection.getNativeClient();
+    pool.on('connection', configureConnection);
+    return new MariadbStoreDriver(pool, poolMaxOf(context));
+  },
+  classifyError: (error) => classifyMariadbError(error),
+};
+
+/** The name `openStore` looks for when it loads this package by URL scheme. */
+export const adapter = mariadbAdapter;

@@ -1,0 +1,76 @@
+import type { BackendProvider, TestDatabase } from '@switchyard/conformance';
+import { type Connection, createConnection } from 'mysql2/promise';
+import { BINARY_COLLATION } from './mariadb-dialect.ts';
+import { parseMariadbUrl } from './mariadb-url.ts';
+
+const CONNECT_TIMEOUT_MS = 5000;
+
+async function connect(serverUrl: string): Promise<Connection> {
+  const location = parseMariadbUrl(serverUrl);
+  return createConnection({
+    host: location.host,
+    port: location.port,
+    user: location.user,
+    password: location.password,
+    database: location.database,
+    connectTimeout: CONNECT_TIMEOUT_MS,
+  });
+}
+
+async function withConnection<T>(serverUrl: string, fn: (connection: Connection) => Promise<T>): Promise<T> {
+  const connection = await connect(serverUrl);
+  try {
+    return await fn(connection);
+  } finally {
+    await connection.end().catch(() => connection.destroy());
+  }
+}
+
+const quote = (name: string) => `\`${name.replace(/`/g, '``')}\``;
+
+/**
+ * Drops a database even while connections still use it: they are killed first, so a transaction
+ * left open (holding a metadata lock) cannot make DROP DATABASE wait.
+ */
+async function dropDatabase(serverUrl: string, name: string): Promise<void> {
+  await withConnection(serverUrl, async (connection) => {
+    const [rows] = await connection.query(
+      'SELECT ID AS id FROM information_schema.PROCESSLIST WHERE DB = ? AND ID <> CONNECTION_ID()',
+      [name],
+    );
+    for (const { id } of rows as { id: number }[]) {
+      await connection.query(`KILL CONNECTION ${Number(id)}`).catch(() => undefined);
+    }
+    await connection.query('SET SESSION lock_wait_timeout = 30');
+    await connection.query(`DROP DATABASE IF EXISTS ${quote(name)}`);
+  });
+}
+
+/** How `@switchyard/conformance` gets a MariaDB database. */
+export const mariadbProvider: BackendProvider = {
+  backend: 'mariadb',
+  urlVariable: 'CONFORMANCE_MARIADB_URL',
+  container: {
+    image: 'mariadb:11.8.3',
+    port: 3306,
+    environment: { MARIADB_ALLOW_EMPTY_ROOT_PASSWORD: '1', MARIADB_DATABASE: 'test' },
+    // The entrypoint starts a temporary server first; the second line is the real one.
+    readyLog: { text: 'ready for connections', times: 2 },
+    serverUrl: (host, port) => `mariadb://root@${host.includes(':') ? `[${host}]` : host}:${port}/test`,
+  },
+  async check(serverUrl) {
+    await withConnection(serverUrl, async (connection) => {
+      await connection.query('SELECT 1');
+    });
+  },
+  async createDatabase(serverUrl, name): Promise<TestDatabase> {
+    await withConnection(serverUrl, async (connection) => {
+      await connection.query(
+        `CREATE DATABASE ${quote(name)} CHARACTER SET utf8mb4 COLLATE ${BINARY_COLLATION}`,
+      );
+    });
+    const url = new URL(serverUrl);
+    url.pathname = `/${encodeURIComponent(name)}`;
+    return { url: url.toString(), drop: () => dropDatabase(serverUrl, name) };
+  },
+};

@@ -1,0 +1,1 @@
+export { mariadbProvider } from './mariadb-testing.ts';
