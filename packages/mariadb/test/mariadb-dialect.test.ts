@@ -44,18 +44,15 @@ describe('SQL pieces', () => {
   });
 
   test('NULLs sort last ascending and first descending without NULLS FIRST/LAST', () => {
-    expect(render(mariadbDialect.orderTerm(ident('x'), 'asc')).text).toBe('`x` IS NULL, `x` ASC');
-    expect(render(mariadbDialect.orderTerm(ident('x'), 'desc')).text).toBe('`x` IS NULL DESC, `x` DESC');
+    expect(render(mariadbDialect.orderTerm(ident('x'), 'asc', true)).text).toBe('`x` IS NULL, `x` ASC');
+    expect(render(mariadbDialect.orderTerm(ident('x'), 'desc', true)).text).toBe(
+      '`x` IS NULL DESC, `x` DESC',
+    );
   });
 
   test('an expression known not to be NULL sorts without the IS NULL term, so an index can be read in order', () => {
-    const orderTerm = mariadbDialect.orderTerm as (
-      expr: Sql,
-      direction: 'asc' | 'desc',
-      nullable?: boolean,
-    ) => Sql;
-    expect(render(orderTerm(ident('id'), 'asc', false)).text).toBe('`id` ASC');
-    expect(render(orderTerm(ident('id'), 'desc', false)).text).toBe('`id` DESC');
+    expect(render(mariadbDialect.orderTerm(ident('id'), 'asc', false)).text).toBe('`id` ASC');
+    expect(render(mariadbDialect.orderTerm(ident('id'), 'desc', false)).text).toBe('`id` DESC');
   });
 
   test('LIKE names backslash as its escape character; a column keeps its own (binary) collation', () => {
