@@ -55,14 +55,16 @@ export interface SortSpec<R, V> {
   readonly direction?: 'asc' | 'desc';
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: each key has its own value type.
+export type AnySortSpec<R> = SortSpec<R, any>;
+
 /**
  * The portable order, computed in JS: each key in turn (NULLs last ascending, first descending),
  * then the primary key ascending in code-point order.
  */
 export function sortRows<R extends { id: string }>(
   rows: readonly R[],
-  // biome-ignore lint/suspicious/noExplicitAny: each key has its own value type.
-  specs: readonly SortSpec<R, any>[],
+  specs: readonly AnySortSpec<R>[],
 ): R[] {
   return [...rows].sort((a, b) => {
     for (const spec of specs) {
