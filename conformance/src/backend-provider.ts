@@ -32,11 +32,6 @@ export interface BackendProvider {
   readonly container?: ContainerSpec;
   /** Checks a server URL with a real query; rejects when it is not usable. */
   check(serverUrl: string): Promise<void>;
-  /**
-   * A URL that reaches the server with credentials it refuses, for the authentication test.
-   * Absent for embedded backends, which have no credentials.
-   */
-  wrongCredentialsUrl?(serverUrl: string): string;
   /** Creates a fresh empty database on the server. `name` is unique and safe as an identifier. */
   createDatabase(serverUrl: string, name: string): Promise<TestDatabase>;
 }

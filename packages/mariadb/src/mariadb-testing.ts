@@ -58,12 +58,6 @@ export const mariadbProvider: BackendProvider = {
     readyLog: { text: 'ready for connections', times: 2 },
     serverUrl: (host, port) => `mariadb://root@${host.includes(':') ? `[${host}]` : host}:${port}/test`,
   },
-  // The server's own user with a password it does not have.
-  wrongCredentialsUrl(serverUrl) {
-    const url = new URL(serverUrl);
-    url.password = 'Wr0ng-Pa55word';
-    return url.toString();
-  },
   async check(serverUrl) {
     await withConnection(serverUrl, async (connection) => {
       await connection.query('SELECT 1');

@@ -44,13 +44,6 @@ export const postgresProvider: BackendProvider = {
     serverUrl: (host, port) => `postgres://postgres:postgres@${host}:${port}/test`,
   },
   check: (serverUrl) => runOnce(serverUrl, 'SELECT 1'),
-  // A role that does not exist: refused whether the server checks passwords or trusts the host.
-  wrongCredentialsUrl(serverUrl) {
-    const url = new URL(serverUrl);
-    url.username = 'switchyard_auth_probe';
-    url.password = 'Wr0ng-Pa55word';
-    return url.toString();
-  },
   async createDatabase(serverUrl, name): Promise<TestDatabase> {
     await runOnce(serverUrl, `CREATE DATABASE ${quote(name)}`);
     return {

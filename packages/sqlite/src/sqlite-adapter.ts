@@ -35,7 +35,15 @@ export const sqliteAdapter: Adapter = {
   ormOptions(context) {
     const location = parseSqliteUrl(context.url);
     busyTimeout(context);
-    if (!location.memory) mkdirSync(dirname(location.filename), { recursive: true });
+    if (!location.memory) {
+      try {
+        mkdirSync(dirname(location.filename), { recursive: true });
+      } catch (cause) {
+        // A parent that is a regular file, no permission, a read-only file system, …
+        const message = `The folder of the SQLite database ${location.filename} cannot be created.`;
+        throw new ConfigurationError(message, { cause });
+      }
+    }
     return { driver: SqliteDriver, dbName: location.filename };
   },
   async createDriver(orm: MikroORM, context) {

@@ -23,6 +23,13 @@ export function classifySqliteError(error: unknown): SwitchyardError {
       return new ForeignKeyError(`Foreign key constraint violated: ${message}`, options);
     case 'SQLITE_CONSTRAINT_NOTNULL':
       return new NotNullError(`Not-null constraint violated: ${message}`, options);
+    // A write in a read-only transaction (`query_only`), like PostgreSQL 25006 and MariaDB 1792, or
+    // to a file the process may not write. The extended SQLITE_READONLY_* codes stay DriverError.
+    case 'SQLITE_READONLY':
+      return new ValidationError(
+        `Write refused: the transaction or the database is read-only: ${message}`,
+        options,
+      );
     case 'SQLITE_CONSTRAINT_CHECK':
     case 'SQLITE_TOOBIG':
     case 'SQLITE_MISMATCH':
