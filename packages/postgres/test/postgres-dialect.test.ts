@@ -26,8 +26,8 @@ describe('dialect', () => {
   });
 
   test('NULLs sort last ascending and first descending, spelled out', () => {
-    expect(render(d.orderTerm(col, 'asc')).text).toBe('"doc" ASC NULLS LAST');
-    expect(render(d.orderTerm(col, 'desc')).text).toBe('"doc" DESC NULLS FIRST');
+    expect(render(d.orderTerm(col, 'asc', true)).text).toBe('"doc" ASC NULLS LAST');
+    expect(render(d.orderTerm(col, 'desc', true)).text).toBe('"doc" DESC NULLS FIRST');
   });
 
   test('LIKE compares in the "C" collation with backslash as the escape character', () => {
