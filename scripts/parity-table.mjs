@@ -2,8 +2,9 @@
 // every adapter's conformance run) into docs/compatibility.md and the summary table in README.md,
 // and checks parity: the same outcome for every test on every backend that ran.
 //
-//   node scripts/parity-table.mjs           write the docs, print differences, exit 1 on any
-//   node scripts/parity-table.mjs --check   only check parity (nothing written)
+//   node scripts/parity-table.mjs           check parity: print differences, exit 1 on any
+//   node scripts/parity-table.mjs --write   also write the docs (run after a full run: `pnpm run parity`)
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +38,7 @@ for (const id of differing) {
 }
 console.log(`parity: ${ids.length} tests on ${backends.join(', ')}; ${differing.length} differ`);
 
-if (!process.argv.includes('--check')) {
+if (process.argv.includes('--write')) {
   const suites = [...new Set(ids.map((id) => id.split('/')[0]))];
   const head = `| suite | ${backends.join(' | ')} |\n|---|${backends.map(() => '---').join('|')}|`;
   const summary = suites.map((suite) => {
@@ -76,5 +77,7 @@ if (!process.argv.includes('--check')) {
   if (from >= 0 && to > from) {
     writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}${text.slice(to)}`);
   }
+  // The repository's formatter owns table alignment.
+  spawnSync('biome', ['format', '--write', readme, join(root, 'docs', 'compatibility.md')], { stdio: 'ignore' });
 }
 process.exitCode = differing.length > 0 ? 1 : 0;

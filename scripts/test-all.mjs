@@ -89,12 +89,7 @@ if (!testsPassed && totals.failed === 0 && failures.length === failuresBeforeTes
 }
 
 // The same conformance test must have the same outcome on every backend that ran it.
-if (
-  !runStep('parity across backends', 'node', [
-    join('scripts', 'parity-table.mjs'),
-    ...(process.env.CI ? ['--check'] : []),
-  ])
-) {
+if (!runStep('parity across backends', 'node', [join('scripts', 'parity-table.mjs')])) {
   failures.push('parity');
 }
 
