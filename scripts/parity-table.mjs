@@ -78,6 +78,8 @@ if (process.argv.includes('--write')) {
     writeFileSync(readme, `${text.slice(0, from + start.length)}\n${table}${text.slice(to)}`);
   }
   // The repository's formatter owns table alignment.
-  spawnSync('biome', ['format', '--write', readme, join(root, 'docs', 'compatibility.md')], { stdio: 'ignore' });
+  spawnSync('biome', ['format', '--write', readme, join(root, 'docs', 'compatibility.md')], {
+    stdio: 'ignore',
+  });
 }
 process.exitCode = differing.length > 0 ? 1 : 0;
