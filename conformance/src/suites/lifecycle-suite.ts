@@ -1,4 +1,4 @@
-import { StoreClosedError } from '@switchyard/core';
+import { ConfigurationError, StoreClosedError } from '@switchyard/core';
 import { expect } from 'vitest';
 import { Sample } from '../conformance-schema.ts';
 import { defineSuite } from '../suite-definition.ts';
@@ -39,5 +39,27 @@ export const lifecycleSuite = defineSuite('lifecycle', {
     const { defineEntity, p, ConfigurationError } = await import('@switchyard/core');
     const Stranger = defineEntity({ name: 'Stranger', properties: { id: p.uuid().primary() } });
     expect(() => store.repo(Stranger)).toThrow(ConfigurationError);
+  },
+  'a URL parameter the backend does not know is refused by name, never silently ignored': async ({
+    url,
+    openStore,
+  }) => {
+    const withParam = `${url}${url.includes('?') ? '&' : '?'}no_such_option=1`;
+    const error = await expectError(openStore({ url: withParam }), ConfigurationError, 'CONFIGURATION');
+    expect(error.message).toContain('no_such_option');
+  },
+  'a server takes its pool size from ?pool_max and health() shows it': async ({
+    adapter,
+    url,
+    openStore,
+  }) => {
+    const withPool = `${url}${url.includes('?') ? '&' : '?'}pool_max=3`;
+    if (adapter.kind === 'embedded') {
+      // One connection by design: a pool size is refused rather than pretended.
+      await expectError(openStore({ url: withPool }), ConfigurationError);
+      return;
+    }
+    const store = await openStore({ url: withPool });
+    expect((await store.health()).settings.pool_max).toBe(3);
   },
 });

@@ -19,6 +19,7 @@ export type { JsonPath, JsonScalarType, SortDirection, SqlDialect } from './sql/
 export { empty, ident, join, raw, Sql, sql, value } from './sql/sql-fragment.ts';
 export type { ValueCodec } from './sql/value-codec.ts';
 export { type ParsedUrl, parseDatabaseUrl, redactUrl } from './store/database-url.ts';
+export { readServerOptions, type ServerOptions } from './store/server-options.ts';
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 

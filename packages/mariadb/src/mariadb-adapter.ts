@@ -1,6 +1,6 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import { MariaDbDriver, type MySqlConnection } from '@mikro-orm/mariadb';
-import { type Adapter, type AdapterOpenContext, ConfigurationError } from '@switchyard/core/adapter';
+import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
 import type { PoolOptions } from 'mysql2';
 import { mariadbCodec } from './mariadb-codec.ts';
 import { prepareMariadbColumn } from './mariadb-columns.ts';
@@ -8,30 +8,6 @@ import { BINARY_COLLATION, mariadbDialect } from './mariadb-dialect.ts';
 import { configureConnection, MariadbStoreDriver } from './mariadb-driver.ts';
 import { classifyMariadbError } from './mariadb-errors.ts';
 import { clientUrlOf, parseMariadbUrl } from './mariadb-url.ts';
-
-/** Options accepted in `openStore({ adapterOptions })`. */
-export interface MariadbAdapterOptions {
-  /** Most connections the store's pool opens. Default 10. */
-  poolMax?: number;
-}
-
-const knownOptions = new Set<string>(['poolMax']);
-
-export function poolMaxOf(context: AdapterOpenContext): number {
-  const unknown = Object.keys(context.options).filter((key) => !knownOptions.has(key));
-  if (unknown.length > 0) {
-    throw new ConfigurationError(
-      `Unknown MariaDB adapter option${unknown.length > 1 ? 's' : ''} ${unknown.map((k) => `"${k}"`).join(', ')}; known: ${[...knownOptions].join(', ')}.`,
-    );
-  }
-  const value = (context.options as MariadbAdapterOptions).poolMax ?? 10;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigurationError(
-      `adapterOptions.poolMax must be a positive integer, not ${JSON.stringify(value)}.`,
-    );
-  }
-  return value;
-}
 
 /**
  * Pool-wide mysql2 options: decimals as strings, datetimes as strings (read as UTC by the codec,
@@ -63,7 +39,7 @@ export const mariadbAdapter: Adapter = {
   prepareColumn: prepareMariadbColumn,
   ormOptions(context): Partial<Options> {
     const location = parseMariadbUrl(context.url);
-    const max = poolMaxOf(context);
+    const { poolMax: max } = readServerOptions(context, 'MariaDB');
     return {
       driver: MariaDbDriver,
       clientUrl: clientUrlOf(context.url),
@@ -90,7 +66,7 @@ export const mariadbAdapter: Adapter = {
     // listener sees every connection the pool ever opens, MikroORM's own included.
     const pool = await connection.getNativeClient();
     pool.on('connection', configureConnection);
-    return new MariadbStoreDriver(pool, poolMaxOf(context));
+    return new MariadbStoreDriver(pool, readServerOptions(context, 'MariaDB').poolMax);
   },
   classifyError: (error) => classifyMariadbError(error),
 };

@@ -13,9 +13,9 @@ export interface MariadbLocation {
 export const DEFAULT_PORT = 3306;
 
 /**
- * Checks a `mariadb:`/`mysql:` URL and returns its parts. Only host, port, user, password and
- * database are read; query parameters (`?ssl=…`, `?charset=…`) are refused rather than silently
- * ignored, until they are supported. Messages show the URL only through `redactUrl`.
+ * Checks a `mariadb:`/`mysql:` URL and returns its parts: host, port, user, password and
+ * database. Its query parameters are checked by core's `readServerOptions` (unknown ones are
+ * refused). Messages show the URL only through `redactUrl`.
  */
 export function parseMariadbUrl(url: string): MariadbLocation {
   let parsed: URL;
@@ -28,15 +28,8 @@ export function parseMariadbUrl(url: string): MariadbLocation {
   if (scheme !== 'mariadb' && scheme !== 'mysql') {
     throw new ConfigurationError(`Not a MariaDB URL: "${redactUrl(url)}".`);
   }
-  const parameters = [...new Set(parsed.searchParams.keys())];
-  if (parameters.length > 0) {
-    const names = parameters.map((p) => `"${p}"`).join(', ');
-    throw new ConfigurationError(
-      `The MariaDB URL "${redactUrl(url)}" has the query parameter${parameters.length > 1 ? 's' : ''} ${names}; URL parameters are not supported yet. Remove ${parameters.length > 1 ? 'them' : 'it'}.`,
-    );
-  }
-  if (url.includes('?') || parsed.hash) {
-    throw new ConfigurationError(`The MariaDB URL "${redactUrl(url)}" must not have a "?" or a #fragment.`);
+  if (parsed.hash) {
+    throw new ConfigurationError(`The MariaDB URL "${redactUrl(url)}" must not have a #fragment.`);
   }
   let user: string;
   let password: string;

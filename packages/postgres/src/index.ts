@@ -1,1 +1,1 @@
-export { adapter, type PostgresAdapterOptions, postgresAdapter } from './postgres-adapter.ts';
+export { adapter, postgresAdapter } from './postgres-adapter.ts';

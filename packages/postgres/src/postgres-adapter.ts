@@ -1,6 +1,6 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import { type PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { type Adapter, type AdapterOpenContext, ConfigurationError } from '@switchyard/core/adapter';
+import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
 import { postgresCodec } from './postgres-codec.ts';
 import { preparePostgresColumn } from './postgres-columns.ts';
 import { postgresDialect } from './postgres-dialect.ts';
@@ -8,25 +8,11 @@ import { PostgresStoreDriver } from './postgres-driver.ts';
 import { classifyPostgresError } from './postgres-errors.ts';
 import { checkPostgresUrl } from './postgres-url.ts';
 
-/** Options accepted in `openStore({ adapterOptions })`. */
-export interface PostgresAdapterOptions {
-  /** Most connections the store's pool opens. Default 10. */
-  poolMax?: number;
-}
-
 /**
  * Session settings every connection starts with (sent in the startup packet, so they hold before
  * the first statement and survive `RESET ALL`): UTC, ISO dates and shortest-exact float output.
  */
 export const SESSION_OPTIONS = '-c TimeZone=UTC -c DateStyle=ISO,MDY -c extra_float_digits=1';
-
-export function poolMaxOf(context: AdapterOpenContext): number {
-  const value = (context.options as PostgresAdapterOptions).poolMax ?? 10;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new ConfigurationError(`adapterOptions.poolMax must be a positive integer, not ${String(value)}.`);
-  }
-  return value;
-}
 
 export const postgresAdapter: Adapter = {
   name: 'postgres',
@@ -38,7 +24,7 @@ export const postgresAdapter: Adapter = {
   prepareColumn: preparePostgresColumn,
   ormOptions(context): Partial<Options> {
     checkPostgresUrl(context.url);
-    const max = poolMaxOf(context);
+    const { poolMax: max } = readServerOptions(context, 'PostgreSQL');
     return {
       driver: PostgreSqlDriver,
       clientUrl: context.url,
@@ -51,7 +37,7 @@ export const postgresAdapter: Adapter = {
   async createDriver(orm: MikroORM, context) {
     const connection = orm.em.getConnection() as unknown as PostgreSqlConnection;
     const pool = await connection.getNativeClient();
-    return new PostgresStoreDriver(pool, poolMaxOf(context));
+    return new PostgresStoreDriver(pool, readServerOptions(context, 'PostgreSQL').poolMax);
   },
   classifyError: (error, context) => classifyPostgresError(error, context.url),
 };

@@ -1,9 +1,8 @@
 import { ConfigurationError, redactUrl } from '@switchyard/core/adapter';
 
 /**
- * Checks a `postgres:`/`postgresql:` URL. Only host, port, user, password and database are read;
- * query parameters (`?sslmode=…`, `?options=…`) are refused rather than silently ignored, until
- * they are supported.
+ * Checks a `postgres:`/`postgresql:` URL: host, port, user, password and database. Its query
+ * parameters are checked by core's `readServerOptions` (unknown ones are refused).
  */
 export function checkPostgresUrl(url: string): URL {
   let parsed: URL;
@@ -15,13 +14,6 @@ export function checkPostgresUrl(url: string): URL {
   const scheme = parsed.protocol.replace(/:$/, '').toLowerCase();
   if (scheme !== 'postgres' && scheme !== 'postgresql') {
     throw new ConfigurationError(`Not a PostgreSQL URL: "${redactUrl(url)}".`);
-  }
-  const parameters = [...new Set(parsed.searchParams.keys())];
-  if (parameters.length > 0) {
-    const names = parameters.map((p) => `"${p}"`).join(', ');
-    throw new ConfigurationError(
-      `The PostgreSQL URL "${redactUrl(url)}" has the query parameter${parameters.length > 1 ? 's' : ''} ${names}; URL parameters are not supported yet. Remove ${parameters.length > 1 ? 'them' : 'it'}.`,
-    );
   }
   if (parsed.hash) {
     throw new ConfigurationError(`The PostgreSQL URL "${redactUrl(url)}" must not have a #fragment.`);

@@ -1,6 +1,6 @@
 import { ConfigurationError } from '@switchyard/core/adapter';
 import { describe, expect, test } from 'vitest';
-import { poolMaxOf, postgresAdapter, SESSION_OPTIONS } from '../src/postgres-adapter.ts';
+import { postgresAdapter, SESSION_OPTIONS } from '../src/postgres-adapter.ts';
 import { checkPostgresUrl } from '../src/postgres-url.ts';
 
 function refusal(run: () => unknown): ConfigurationError {
@@ -19,16 +19,24 @@ describe('PostgreSQL URLs', () => {
     expect(checkPostgresUrl('postgresql://app@localhost/app').pathname).toBe('/app');
   });
 
-  test('a query parameter is refused with ConfigurationError naming every parameter', () => {
+  test('an unknown query parameter is refused with ConfigurationError naming every parameter', () => {
     const error = refusal(() =>
-      checkPostgresUrl('postgres://app@localhost/app?sslmode=require&application_name=x'),
+      postgresAdapter.ormOptions({
+        url: 'postgres://app@localhost/app?sslmode=require&application_name=x',
+        options: {},
+      }),
     );
     expect(error.message).toContain('"sslmode"');
     expect(error.message).toContain('"application_name"');
   });
 
   test('the refusal of a query parameter never prints the password', () => {
-    const error = refusal(() => checkPostgresUrl('postgres://app:hunter22@localhost/app?password=hunter22'));
+    const error = refusal(() =>
+      postgresAdapter.ormOptions({
+        url: 'postgres://app:hunter22@localhost/app?password=hunter22',
+        options: {},
+      }),
+    );
     expect(error.message).not.toContain('hunter22');
     expect(error.message).toContain('"password"');
   });
@@ -54,19 +62,22 @@ describe('PostgreSQL URLs', () => {
 describe('adapter options', () => {
   const context = (options: Record<string, unknown>) => ({ url: 'postgres://app@localhost/app', options });
 
-  test('poolMax defaults to 10', () => {
-    expect(poolMaxOf(context({}))).toBe(10);
-  });
-
   test('poolMax must be a positive integer', () => {
-    for (const poolMax of [0, -1, 1.5, '10', Number.NaN]) refusal(() => poolMaxOf(context({ poolMax })));
-    expect(poolMaxOf(context({ poolMax: 1 }))).toBe(1);
+    for (const poolMax of [0, -1, 1.5, '10', Number.NaN])
+      refusal(() => postgresAdapter.ormOptions(context({ poolMax })));
   });
 
-  test('ormOptions sizes the pool from poolMax, starting empty', () => {
+  test('ormOptions sizes the pool from poolMax or ?pool_max, starting empty', () => {
     const options = postgresAdapter.ormOptions(context({ poolMax: 4 }));
     expect(options.pool).toEqual({ min: 0, max: 4 });
     expect(options.clientUrl).toBe('postgres://app@localhost/app');
+    expect(
+      postgresAdapter.ormOptions({ url: 'postgres://app@localhost/app?pool_max=3', options: {} }).pool,
+    ).toEqual({
+      min: 0,
+      max: 3,
+    });
+    expect(postgresAdapter.ormOptions(context({})).pool).toEqual({ min: 0, max: 10 });
   });
 
   test('every connection starts in UTC with ISO dates and shortest-exact float output', () => {

@@ -15,7 +15,15 @@ export function parseSqliteUrl(url: string): SqliteLocation {
   const match = /^(sqlite|file):(.*)$/i.exec(url);
   let rest = match?.[2];
   if (rest === undefined) throw new ConfigurationError(`Not a SQLite URL: "${redactUrl(url)}".`);
-  rest = rest.split('?')[0] ?? '';
+  const [location = '', query = ''] = rest.split('?');
+  const parameters = [...new Set(new URLSearchParams(query).keys())];
+  if (parameters.length > 0) {
+    // Refused rather than silently ignored: a setting the user believes applied must apply.
+    throw new ConfigurationError(
+      `SQLite URLs take no parameters (${parameters.map((p) => `"${p}"`).join(', ')} given); use openStore({ adapterOptions }).`,
+    );
+  }
+  rest = location;
   if (rest === ':memory:' || rest === '//:memory:') return { filename: ':memory:', memory: true };
   if (rest.startsWith('//')) rest = rest.slice(2);
   const path = decodeURIComponent(rest);

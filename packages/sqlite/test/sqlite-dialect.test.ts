@@ -20,4 +20,9 @@ describe('SQLite dialect helpers', () => {
     expect(parseSqliteUrl('sqlite:///var/db/app.sqlite').filename).toBe('/var/db/app.sqlite');
     expect(parseSqliteUrl('file:data/x.db').filename).toBe(`${process.cwd()}/data/x.db`);
   });
+
+  test('URL parameters are refused by name rather than ignored', () => {
+    expect(() => parseSqliteUrl('sqlite:./x.db?mode=ro&cache=shared')).toThrow(/"mode", "cache"/);
+    expect(parseSqliteUrl('sqlite:./x.db?').filename).toBe(`${process.cwd()}/x.db`);
+  });
 });
