@@ -15,6 +15,7 @@ export * from './errors.ts';
 export { foldCase } from './query/fold-case.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
 export type { ColumnPreparer } from './schema/schema-discovery.ts';
+export { decodePlain, type PlainKind, parseSqlTimestamp } from './sql/codec-kit.ts';
 export type { JsonPath, JsonScalarType, SortDirection, SqlDialect } from './sql/sql-dialect.ts';
 export { empty, ident, join, raw, Sql, sql, value } from './sql/sql-fragment.ts';
 export type { ValueCodec } from './sql/value-codec.ts';

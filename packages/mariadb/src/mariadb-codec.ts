@@ -1,4 +1,4 @@
-import type { PortableKind, ValueCodec } from '@switchyard/core/adapter';
+import { decodePlain, type PortableKind, parseSqlTimestamp, type ValueCodec } from '@switchyard/core/adapter';
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
@@ -8,22 +8,6 @@ export function formatDatetime(date: Date): string {
     `${pad(date.getUTCFullYear(), 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)} ` +
     `${pad(date.getUTCHours(), 2)}:${pad(date.getUTCMinutes(), 2)}:${pad(date.getUTCSeconds(), 2)}.${pad(date.getUTCMilliseconds(), 3)}`
   );
-}
-
-const datetimePattern = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
-
-/**
- * Reads a `datetime` string (mysql2's `dateStrings`) as UTC. `setUTCFullYear` is used because
- * `Date.UTC` maps the years 0 to 99 onto 1900 to 1999.
- */
-export function parseDatetime(text: string): Date {
-  const m = datetimePattern.exec(text);
-  if (!m) throw new TypeError(`Unexpected datetime value from MariaDB: ${JSON.stringify(text)}`);
-  const [, y, mo, d, h, mi, s, frac = ''] = m;
-  const date = new Date(0);
-  date.setUTCFullYear(Number(y), Number(mo) - 1, Number(d));
-  date.setUTCHours(Number(h), Number(mi), Number(s), Number(frac.padEnd(3, '0').slice(0, 3)));
-  return date;
 }
 
 /**
@@ -48,7 +32,7 @@ export const mariadbCodec: ValueCodec = {
   decode(kind: PortableKind, value: unknown): unknown {
     switch (kind) {
       case 'datetime':
-        return value instanceof Date ? new Date(value.getTime()) : parseDatetime(String(value));
+        return value instanceof Date ? new Date(value.getTime()) : parseSqlTimestamp(String(value));
       case 'boolean':
         return Number(value) !== 0;
       case 'json':
@@ -57,16 +41,8 @@ export const mariadbCodec: ValueCodec = {
         if (typeof value === 'string') return JSON.parse(value);
         if (Buffer.isBuffer(value)) return JSON.parse(value.toString('utf8'));
         return value;
-      case 'integer':
-      case 'float':
-        return Number(value);
-      case 'bigint':
-        return BigInt(value as bigint | number | string);
-      case 'decimal':
-      case 'uuid':
-      case 'string':
-      case 'text':
-        return String(value);
+      default:
+        return decodePlain(kind, value);
     }
   },
 };

@@ -1,26 +1,4 @@
-import type { PortableKind, ValueCodec } from '@switchyard/core/adapter';
-
-/**
- * A `timestamptz` as PostgreSQL prints it in the ISO date style (`2024-05-01 12:30:00.123+00`,
- * `0001-01-01 00:00:00+00`), as a Date with millisecond precision. Parsed by hand: `Date.UTC` maps
- * the years 0–99 to the 1900s, and pg's own parser goes through the local time zone.
- */
-export function parseTimestamptz(text: string): Date {
-  const match =
-    /^(\d{4,})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(?:([+-])(\d\d)(?::?(\d\d))?(?::?(\d\d))?|Z)?( BC)?$/.exec(
-      text,
-    );
-  if (!match) throw new TypeError(`Unexpected timestamptz text "${text}".`);
-  const [, y, mo, d, h, mi, s, frac = '', sign, oh = '0', om = '0', os = '0', bc] = match;
-  let year = Number(y);
-  if (bc) year = 1 - year;
-  const ms = Number(frac.padEnd(3, '0').slice(0, 3));
-  const date = new Date(0);
-  date.setUTCFullYear(year, Number(mo) - 1, Number(d));
-  date.setUTCHours(Number(h), Number(mi), Number(s), ms);
-  const offsetSeconds = (Number(oh) * 3600 + Number(om) * 60 + Number(os)) * (sign === '-' ? -1 : 1);
-  return offsetSeconds === 0 ? date : new Date(date.getTime() - offsetSeconds * 1000);
-}
+import { decodePlain, type PortableKind, parseSqlTimestamp, type ValueCodec } from '@switchyard/core/adapter';
 
 /**
  * PostgreSQL storage: every value is bound as text. 64-bit integers travel as decimal strings and
@@ -45,21 +23,13 @@ export const postgresCodec: ValueCodec = {
   decode(kind: PortableKind, value: unknown): unknown {
     switch (kind) {
       case 'datetime':
-        return value instanceof Date ? new Date(value.getTime()) : parseTimestamptz(String(value));
+        return value instanceof Date ? new Date(value.getTime()) : parseSqlTimestamp(String(value));
       case 'boolean':
         return value === true || value === 't' || value === 'true';
       case 'json':
         return typeof value === 'string' ? JSON.parse(value) : value;
-      case 'integer':
-      case 'float':
-        return Number(value);
-      case 'bigint':
-        return BigInt(value as bigint | number | string);
-      case 'decimal':
-      case 'uuid':
-      case 'string':
-      case 'text':
-        return String(value);
+      default:
+        return decodePlain(kind, value);
     }
   },
 };

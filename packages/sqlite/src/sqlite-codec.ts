@@ -1,4 +1,4 @@
-import type { PortableKind, ValueCodec } from '@switchyard/core/adapter';
+import { decodePlain, type PortableKind, type ValueCodec } from '@switchyard/core/adapter';
 
 /**
  * SQLite storage: datetimes as epoch milliseconds (INTEGER), booleans as 0/1, JSON and decimals as
@@ -28,16 +28,8 @@ export const sqliteCodec: ValueCodec = {
         return Number(value) !== 0;
       case 'json':
         return JSON.parse(String(value));
-      case 'integer':
-      case 'float':
-        return Number(value);
-      case 'bigint':
-        return BigInt(value as bigint | number | string);
-      case 'decimal':
-      case 'uuid':
-      case 'string':
-      case 'text':
-        return String(value);
+      default:
+        return decodePlain(kind, value);
     }
   },
 };
