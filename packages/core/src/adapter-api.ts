@@ -67,6 +67,13 @@ export interface HealthInfo {
  */
 export interface Driver extends DriverSession {
   begin(options: BeginOptions): Promise<DriverTransaction>;
+  /**
+   * Runs `fn` — schema work that goes through MikroORM's own connection handling (migrate,
+   * dropSchema) — at a moment it cannot interleave with an open transaction of this driver.
+   * Optional: without it, `fn` runs at once (right for pooled servers, where MikroORM takes its
+   * own connection). SQLite, with one connection, MUST wait for open transactions to end.
+   */
+  exclusive?<T>(fn: () => Promise<T>): Promise<T>;
   health(): Promise<HealthInfo>;
   /** Closes every connection. MUST resolve even when a connection is broken. */
   close(): Promise<void>;
