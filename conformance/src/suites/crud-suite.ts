@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { Account, Post, Sample } from '../conformance-schema.ts';
 import { defineSuite } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
+import { newTag } from './suite-helpers.ts';
 
 const newAccount = (email = `${crypto.randomUUID()}@example.com`) => ({ email, name: 'Ada', balance: 0 });
 
@@ -78,7 +79,7 @@ export const crudSuite = defineSuite('crud', {
   'the primary key and the version cannot be set by update': async ({ store }) => {
     const repo = store.repo(Account);
     const row = await repo.insert(newAccount());
-    await expectError(repo.update(row.id, { id: crypto.randomUUID() }), ValidationError);
+    await expectError(repo.update(row.id, { id: crypto.randomUUID() } as never), ValidationError);
     await expectError(repo.update(row.id, { version: 7 }), ValidationError);
   },
   'an unknown property is refused with ValidationError and nothing is written': async ({ store }) => {
@@ -122,6 +123,15 @@ export const crudSuite = defineSuite('crud', {
     expect(updated).toEqual({ id, email, name: 'second', balance: 2, version: 2 });
     expect(await repo.count({ id })).toBe(1);
   },
+  'upsert of an existing row changes only the properties given': async ({ store }) => {
+    const repo = store.repo(Sample);
+    const tag = newTag();
+    const row = await repo.insert({ label: tag, int: 1, body: 'keep', flag: true, doc: { kept: true } });
+    const upserted = await repo.upsert({ id: row.id, label: tag, int: 2 });
+    expect(upserted).toEqual({ ...row, int: 2 });
+    expect(await repo.get(row.id)).toEqual({ ...row, int: 2 });
+    expect(await repo.count({ label: tag })).toBe(1);
+  },
   'insertMany writes every row and returns them in input order': async ({ store }) => {
     const repo = store.repo(Sample);
     const tag = crypto.randomUUID().slice(0, 8);
@@ -149,6 +159,24 @@ export const crudSuite = defineSuite('crud', {
     expect(await repo.count({ label: tag })).toBe(3);
     expect(await repo.count({ label: tag, int: { gte: 2 } })).toBe(1);
     expect(await repo.count()).toBeGreaterThanOrEqual(3);
+  },
+  'in with up to 10,000 values works; more than 10,000 values are refused with ValidationError': async ({
+    store,
+  }) => {
+    const repo = store.repo(Sample);
+    const tag = newTag();
+    await repo.insertMany([0, 5_000, 9_999, 10_000].map((int) => ({ label: tag, int })));
+    const limit = Array.from({ length: 10_000 }, (_, i) => i);
+    const found = await repo.find({ label: tag, int: { in: limit } }, { orderBy: { int: 'asc' } });
+    expect(found.items.map((r) => r.int)).toEqual([0, 5_000, 9_999]);
+    expect(await repo.count({ label: tag, int: { in: limit } })).toBe(3);
+    expect(await repo.count({ label: tag, int: { nin: limit } })).toBe(1);
+    expect(await repo.count({ label: tag, id: { in: found.items.map((r) => r.id) } })).toBe(3);
+    const tooMany = [...limit, 10_000];
+    await expectError(repo.find({ label: tag, int: { in: tooMany } }), ValidationError, 'VALIDATION');
+    await expectError(repo.count({ label: tag, int: { in: tooMany } }), ValidationError, 'VALIDATION');
+    await expectError(repo.deleteMany({ label: tag, int: { in: tooMany } }), ValidationError, 'VALIDATION');
+    expect(await repo.count({ label: tag })).toBe(4);
   },
   'stream yields every matching row once, in order, batch by batch': async ({ store }) => {
     const repo = store.repo(Sample);

@@ -17,7 +17,7 @@ export type { PortableKind } from './schema/portable-kind.ts';
 export type { ColumnPreparer } from './schema/schema-discovery.ts';
 export { decodePlain, type PlainKind, parseSqlTimestamp } from './sql/codec-kit.ts';
 export type { JsonPath, JsonScalarType, SortDirection, SqlDialect } from './sql/sql-dialect.ts';
-export { empty, ident, join, raw, Sql, sql, value } from './sql/sql-fragment.ts';
+export { ident, join, raw, Sql, sql } from './sql/sql-fragment.ts';
 export type { ValueCodec } from './sql/value-codec.ts';
 export { type ParsedUrl, parseDatabaseUrl, redactUrl } from './store/database-url.ts';
 export { readServerOptions, type ServerOptions } from './store/server-options.ts';

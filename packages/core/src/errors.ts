@@ -23,6 +23,8 @@ export type ErrorCode =
   | 'UNSUPPORTED_FEATURE'
   | 'STORE_CLOSED'
   | 'TRANSACTION_ABORTED'
+  | 'TRANSACTION_ENDED'
+  | 'COMMIT_OUTCOME_UNKNOWN'
   | 'DRIVER';
 
 export interface SwitchyardErrorOptions {
@@ -174,6 +176,24 @@ export class StoreClosedError extends SwitchyardError {
  */
 export class TransactionAbortedError extends SwitchyardError {
   override readonly code = 'TRANSACTION_ABORTED' as const;
+}
+
+/**
+ * A call made through a transaction that has already committed or rolled back — typically a
+ * callback that outlived `store.transaction(fn)`. Nothing was run.
+ */
+export class TransactionEndedError extends SwitchyardError {
+  override readonly code = 'TRANSACTION_ENDED' as const;
+}
+
+/**
+ * The connection broke while COMMIT was in flight: the transaction may or may not have been
+ * committed. Never retried automatically, because running the transaction again could apply it
+ * twice; check the data (or make the transaction idempotent) before repeating it.
+ */
+export class CommitOutcomeUnknownError extends ConnectionError {
+  override readonly code = 'COMMIT_OUTCOME_UNKNOWN' as const;
+  override readonly retryable = false;
 }
 
 /** A driver error that no other class describes. The driver error is the `cause`. */

@@ -12,6 +12,8 @@ describe('database URLs', () => {
 
   test('redactUrl hides the password even in a URL that does not parse', () => {
     expect(redactUrl('postgres://app:s3cret@[bad')).not.toContain('s3cret');
+    expect(redactUrl('postgres://u:pa/ss@host/db')).toBe('postgres://u:***@host/db');
+    expect(redactUrl('postgres://u:p@ss/w@rd@[bad/db')).toBe('postgres://u:***@[bad/db');
   });
 
   test('a URL without a scheme is a ConfigurationError that never echoes the password', () => {

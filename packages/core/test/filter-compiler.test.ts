@@ -67,6 +67,21 @@ describe('FilterCompiler', () => {
     );
   });
 
+  test('an undefined value or operand, or an empty operator object, is refused instead of matching every row', () => {
+    expect(() => render({ title: undefined })).toThrow(ValidationError);
+    expect(() => render({ title: { eq: undefined } })).toThrow(ValidationError);
+    expect(() => render({ title: {} })).toThrow(ValidationError);
+  });
+
+  test('in and nin take at most 10,000 values', () => {
+    expect(render({ title: { in: Array.from({ length: 10_000 }, (_, i) => `t${i}`) } }).params).toHaveLength(
+      10_000,
+    );
+    expect(() => render({ title: { in: Array.from({ length: 10_001 }, (_, i) => `t${i}`) } })).toThrow(
+      ValidationError,
+    );
+  });
+
   test('an unknown property or operator is a ValidationError', () => {
     expect(() => render({ nope: 1 })).toThrow(ValidationError);
     expect(() => render({ title: { between: [1, 2] } })).toThrow(ValidationError);

@@ -24,6 +24,8 @@ const stringOps = [
 ];
 const jsonOps = ['path', 'eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'exists', 'contains', 'isNull'];
 const sqlOperator = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+/** Bound values per `in`/`nin` list: well under every backend's parameter limit (SQLite's is 32,766). */
+export const MAX_IN_VALUES = 10_000;
 
 /** Escapes LIKE wildcards so user text matches literally (escape character `\`). */
 export function escapeLike(text: string): string {
@@ -51,7 +53,16 @@ export class FilterCompiler {
     }
     const parts: Sql[] = [];
     for (const [key, condition] of Object.entries(where)) {
-      if (condition === undefined) continue;
+      // An undefined value usually means a variable that was never set; skipping it would widen
+      // the filter to every row (and a deleteMany to the whole table).
+      if (condition === undefined) {
+        throw new ValidationError(
+          `${entity.name}: the filter on "${key}" is undefined; omit the key, or use isNull.`,
+          {
+            entity: entity.name,
+          },
+        );
+      }
       if (key === '$and' || key === '$or') {
         if (!Array.isArray(condition))
           throw new ValidationError(`${entity.name}: ${key} takes an array of filters.`);
@@ -89,8 +100,23 @@ export class FilterCompiler {
       return this.#comparison(entity, prop, column, 'eq', condition);
     }
     const parts: Sql[] = [];
-    for (const [op, operand] of Object.entries(condition)) {
-      if (operand === undefined) continue;
+    const operators = Object.entries(condition);
+    if (operators.length === 0) {
+      throw new ValidationError(
+        `${entity.name}.${prop.name}: an operator object needs at least one operator.`,
+        {
+          entity: entity.name,
+          property: prop.name,
+        },
+      );
+    }
+    for (const [op, operand] of operators) {
+      if (operand === undefined) {
+        throw new ValidationError(`${entity.name}.${prop.name}: the operand of "${op}" is undefined.`, {
+          entity: entity.name,
+          property: prop.name,
+        });
+      }
       if ((comparisonOps as readonly string[]).includes(op)) {
         parts.push(this.#comparison(entity, prop, column, op as (typeof comparisonOps)[number], operand));
       } else if (stringOps.includes(op) && (prop.kind === 'string' || prop.kind === 'text')) {
@@ -141,6 +167,11 @@ export class FilterCompiler {
       case 'nin': {
         if (!Array.isArray(operand))
           throw new ValidationError(`${entity.name}.${prop.name}: "${op}" takes an array.`);
+        if (operand.length > MAX_IN_VALUES) {
+          throw new ValidationError(
+            `${entity.name}.${prop.name}: "${op}" takes at most ${MAX_IN_VALUES} values (every backend binds each one); filter in batches.`,
+          );
+        }
         if (operand.length === 0) return op === 'in' ? FALSE : sql`${column} IS NOT NULL`;
         const list = join(operand.map((v: unknown) => this.#operand(entity, prop, v)));
         return op === 'in' ? sql`${lhs} IN (${list})` : sql`${lhs} NOT IN (${list})`;
@@ -187,8 +218,11 @@ export class FilterCompiler {
     const path = toJsonPath(ops.path, where);
     const d = this.#dialect;
     const parts: Sql[] = [];
-    for (const [op, operand] of Object.entries(ops)) {
-      if (operand === undefined || op === 'path') continue;
+    const entries = Object.entries(ops).filter(([op]) => op !== 'path');
+    if (entries.length === 0)
+      throw new ValidationError(`${where}: a JSON filter needs at least one operator.`);
+    for (const [op, operand] of entries) {
+      if (operand === undefined) throw new ValidationError(`${where}: the operand of "${op}" is undefined.`);
       if (!jsonOps.includes(op)) throw new ValidationError(`${where}: unknown JSON operator "${op}".`);
       switch (op) {
         case 'isNull':

@@ -35,6 +35,13 @@ export class SchemaDiscovery {
         this.#refusals.push(`${where}: ${resolution.refused}`);
         continue;
       }
+      if (prop.defaultRaw !== undefined && prop.default === undefined && !prop.version) {
+        // A value the database fills in cannot be returned by insert the same way everywhere.
+        this.#refusals.push(
+          `${where}: database-side defaults (defaultRaw) are not portable; use .default(value) or .onCreate()`,
+        );
+        continue;
+      }
       this.#kinds.set(where, resolution.kind);
       this.#prepare(prop, resolution.kind, platform);
     }

@@ -41,8 +41,6 @@ export function sql(strings: TemplateStringsArray, ...values: unknown[]): Sql {
 
 export const raw = (text: string): Sql => new Sql([{ kind: 'text', text }]);
 export const ident = (name: string): Sql => new Sql([{ kind: 'ident', name }]);
-export const value = (v: unknown): Sql => new Sql([{ kind: 'value', value: v }]);
-export const empty = new Sql([]);
 
 export function join(fragments: readonly Sql[], separator = ', '): Sql {
   const parts: Part[] = [];

@@ -52,7 +52,13 @@ export async function loadAdapter(scheme: string): Promise<Adapter> {
     mod = await importFromApplication(packageName);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    if (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') {
+    // Only the adapter itself missing means "install it"; a dependency of an installed adapter
+    // missing is a broken installation, reported as it is.
+    const message = cause instanceof Error ? cause.message : '';
+    if (
+      (code === 'MODULE_NOT_FOUND' || code === 'ERR_MODULE_NOT_FOUND') &&
+      message.includes(`'${packageName}'`)
+    ) {
       throw new AdapterNotInstalledError(packageName, scheme, { cause });
     }
     throw new ConfigurationError(`Loading ${packageName} failed.`, { cause });

@@ -6,20 +6,37 @@ export interface ParsedUrl {
   readonly url: URL;
 }
 
-const credentials = /\/\/([^/@:]*):([^/@]*)@/;
+/**
+ * Everything between `//` and the last `@` before any `?` or `#` is the user info — a password
+ * may itself contain `/` or `@`, which a URL parser would read as the end of the authority — so
+ * the password is whatever follows its first `:`. Over-redacting an odd URL is the safe failure.
+ */
+function redactUserInfo(url: string): string {
+  const start = url.indexOf('//');
+  const end = url.search(/[?#]/);
+  const at = url.lastIndexOf('@', end < 0 ? url.length : end);
+  if (start < 0 || at < start) return url;
+  const userInfo = url.slice(start + 2, at);
+  const colon = userInfo.indexOf(':');
+  return colon < 0 ? url : `${url.slice(0, start + 2)}${userInfo.slice(0, colon)}:***${url.slice(at)}`;
+}
 
 /** The URL with any password replaced by `***`: the only form of a URL that may be printed. */
 export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    for (const key of [...parsed.searchParams.keys()]) {
-      if (/pass|secret|token|key/i.test(key)) parsed.searchParams.set(key, '***');
+  const withoutPassword = redactUserInfo(url);
+  const query = withoutPassword.indexOf('?');
+  if (query < 0) return withoutPassword;
+  const params = new URLSearchParams(withoutPassword.slice(query + 1).split('#')[0]);
+  let changed = false;
+  for (const key of [...params.keys()]) {
+    if (/pass|secret|token|key/i.test(key)) {
+      params.set(key, '***');
+      changed = true;
     }
-    return parsed.toString();
-  } catch {
-    return url.replace(credentials, '//$1:***@');
   }
+  return changed
+    ? `${withoutPassword.slice(0, query)}?${params.toString().replace(/%2A%2A%2A/g, '***')}`
+    : withoutPassword;
 }
 
 /** Parses a database URL; a malformed one is a ConfigurationError that never echoes a password. */

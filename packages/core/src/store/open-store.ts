@@ -61,9 +61,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   let orm: MikroORM | undefined;
   let driver: Driver | undefined;
   const probe = (error: unknown) =>
-    error instanceof SwitchyardError
-      ? error
-      : new Executor(adapter, context, nullSession, false).classify(error);
+    error instanceof SwitchyardError ? error : adapter.classifyError(error, context);
   try {
     orm = await MikroORM.init({
       ...adapter.ormOptions(context),
@@ -89,8 +87,3 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     throw probe(error);
   }
 }
-
-const nullSession = {
-  query: () => Promise.resolve([]),
-  execute: () => Promise.resolve({ affectedRows: 0 }),
-};

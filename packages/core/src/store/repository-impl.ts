@@ -194,6 +194,15 @@ export class RepositoryImpl {
   async upsert(data: unknown): Promise<Plain> {
     const row = this.#ctx.rows.prepareInsert(this.#entity, data);
     const id = row[this.#pk.name] as string;
+    // The update branch changes only what the caller passed: omitted properties keep their
+    // values, and onCreate values are not recomputed.
+    const given = data as Record<string, unknown>;
+    const patch = Object.fromEntries(
+      Object.entries(given).filter(
+        ([name, v]) =>
+          v !== undefined && name !== this.#pk.name && name !== this.#entity.versionProperty?.name,
+      ),
+    );
     const attempt = () =>
       this.#ctx.atomic(async (ex) => {
         const existing = await ex.query(
@@ -203,14 +212,13 @@ export class RepositoryImpl {
           await ex.execute(this.#insertSql([row]));
           return row;
         }
-        const { [this.#pk.name]: _pk, ...rest } = row;
-        if (this.#entity.versionProperty) delete rest[this.#entity.versionProperty.name];
-        return this.update(id, rest);
+        return this.update(id, patch);
       });
     try {
       return await attempt();
     } catch (error) {
       // Two upserts of a new key raced: the loser retries once and now finds the row to update.
+      // Inside a caller's transaction the failed insert has aborted it (see TransactionAbortedError).
       if (error instanceof UniqueConstraintError && !this.#ctx.executor().inTransaction) return attempt();
       throw error;
     }

@@ -1,5 +1,5 @@
 import type { Adapter, AdapterOpenContext, DriverRow, DriverSession, ExecuteResult } from '../adapter-api.ts';
-import { SwitchyardError, TransactionAbortedError } from '../errors.ts';
+import { SwitchyardError, TransactionAbortedError, TransactionEndedError } from '../errors.ts';
 import { compile, type Sql } from '../sql/sql-fragment.ts';
 
 /**
@@ -14,6 +14,12 @@ export class Executor {
   savepointDepth: number;
   /** The first statement failure in this transaction and the savepoint depth it happened at. */
   failure: { readonly error: SwitchyardError; readonly depth: number } | undefined;
+  /** Set once the transaction committed or rolled back: later calls through it are refused. */
+  ended = false;
+  /** Nested transactions on one connection run one after another (see TransactionRunner.nested). */
+  nestedQueue: Promise<unknown> = Promise.resolve();
+  /** Savepoints opened so far, for unique names. */
+  savepointCount = 0;
 
   constructor(adapter: Adapter, context: AdapterOpenContext, session: DriverSession, inTransaction: boolean) {
     this.#adapter = adapter;
@@ -52,8 +58,13 @@ export class Executor {
     }
   }
 
-  /** Refuses statements after a failure inside this transaction (see TransactionAbortedError). */
+  /** Refuses statements after the transaction ended or after a failure inside it. */
   assertUsable(): void {
+    if (this.ended) {
+      throw new TransactionEndedError(
+        'This transaction has already ended (committed or rolled back); a call made through it after the end runs nothing.',
+      );
+    }
     if (this.failure) {
       throw new TransactionAbortedError(
         'A statement in this transaction failed; the transaction must be rolled back. Run statements that may fail in a nested tx.transaction() to go on after them.',

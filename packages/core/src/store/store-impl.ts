@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
-import { ConfigurationError, StoreClosedError } from '../errors.ts';
+import { ConfigurationError, StoreClosedError, ValidationError } from '../errors.ts';
 import { FilterCompiler } from '../query/filter-compiler.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
 import { raw } from '../sql/sql-fragment.ts';
@@ -74,19 +74,28 @@ export class StoreImpl implements Store {
     return this.#runner.run((ex) => fn(this.#scope(ex)), options);
   }
 
-  async migrate(): Promise<void> {
-    this.#assertOpen();
-    try {
-      await this.orm.schema.update();
-    } catch (error) {
-      throw this.#driverExecutor.classify(error);
-    }
+  /**
+   * Adds what the schema definition has and the database lacks (tables, columns, indexes, foreign
+   * keys). Never drops or rewrites a table or column it does not know — the database may hold
+   * other applications' tables.
+   */
+  migrate(): Promise<void> {
+    return this.#schemaWork('migrate', () => this.orm.schema.update({ safe: true, dropTables: false }));
   }
 
-  async dropSchema(): Promise<void> {
+  /** Drops the tables of this store's schema definition, and nothing else. */
+  dropSchema(): Promise<void> {
+    return this.#schemaWork('dropSchema', () => this.orm.schema.drop());
+  }
+
+  async #schemaWork(name: string, work: () => Promise<void>): Promise<void> {
     this.#assertOpen();
+    if (this.#runner.ambient.getStore()) {
+      throw new ValidationError(`${name}() cannot run inside a transaction.`);
+    }
+    const driver = this.#parts.driver;
     try {
-      await this.orm.schema.drop();
+      await (driver.exclusive ? driver.exclusive(work) : work());
     } catch (error) {
       throw this.#driverExecutor.classify(error);
     }
@@ -95,7 +104,8 @@ export class StoreImpl implements Store {
   async health(): Promise<HealthReport> {
     this.#assertOpen();
     const started = performance.now();
-    await this.#driverExecutor.query(raw('SELECT 1'));
+    // Inside a transaction the probe runs on it: on SQLite the transaction holds the only connection.
+    await (this.#runner.ambient.getStore() ?? this.#driverExecutor).query(raw('SELECT 1'));
     const latencyMs = performance.now() - started;
     let info: Awaited<ReturnType<Driver['health']>>;
     try {

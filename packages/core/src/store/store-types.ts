@@ -30,8 +30,9 @@ export type Row<E> = {
 };
 /** What `insert` accepts: generated keys, versions, defaults and nullable properties are optional. */
 export type InsertInput<E> = RequiredEntityData<InferEntity<E>>;
-/** What `update` accepts: any subset of the properties except the primary key and the version. */
-export type Patch<E> = Partial<Row<E>>;
+/** What `update` accepts: any subset of the properties except the primary key (the version is refused at run time). */
+export type Patch<E> = Partial<Omit<Row<E>, PrimaryKeyOf<InferEntity<E>>>>;
+type PrimaryKeyOf<T> = T extends { [PrimaryKeyProp]?: infer K } ? Extract<K, string> : never;
 
 export interface FindOptions<T> {
   orderBy?: OrderBy<T>;
@@ -86,9 +87,16 @@ export interface Repository<E> {
    * other than `expectedVersion` → VersionConflictError. The version (if declared) always increases by 1.
    */
   update(id: string, patch: Patch<E>, options?: WriteOptions): Promise<Row<E>>;
-  /** Inserts the row, or updates the row with the same primary key; safe under concurrency. */
+  /**
+   * Inserts the row, or updates the row with the same primary key — changing only the properties
+   * given. Two concurrent upserts of a new key both succeed outside a transaction; inside one, the
+   * loser's transaction fails (UniqueConstraintError, then TransactionAbortedError).
+   */
   upsert(data: InsertInput<E>): Promise<Row<E>>;
-  /** Deletes the row; false when it did not exist. A version mismatch → VersionConflictError. */
+  /**
+   * Deletes the row; false when it did not exist. With `expectedVersion`, a missing row is a
+   * NotFoundError and another version a VersionConflictError.
+   */
   delete(id: string, options?: WriteOptions): Promise<boolean>;
   /** Deletes every matching row; returns how many. An empty filter is refused (use `{ $and: [] }`). */
   deleteMany(where: Where<Row<E>>): Promise<number>;

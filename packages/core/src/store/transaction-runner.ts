@@ -2,7 +2,13 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
-import { SwitchyardError, UnsupportedFeatureError, ValidationError } from '../errors.ts';
+import {
+  CommitOutcomeUnknownError,
+  ConnectionError,
+  SwitchyardError,
+  UnsupportedFeatureError,
+  ValidationError,
+} from '../errors.ts';
 import { raw } from '../sql/sql-fragment.ts';
 import { type ResolvedRetry, resolveRetry, retryDelay } from './retry-policy.ts';
 import { Executor } from './session.ts';
@@ -67,17 +73,26 @@ export class TransactionRunner {
     return current ? fn(current) : this.#once(fn, { retry: false });
   }
 
-  async nested<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  /**
+   * A savepoint on `parent`. Nested transactions started concurrently on one transaction run one
+   * after another: a savepoint covers every statement after it on that connection, so two at once
+   * would roll back each other's work.
+   */
+  nested<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
     if (!this.#capabilities.savepoints) {
-      throw new UnsupportedFeatureError(
-        'savepoints',
-        this.#adapter.name,
-        'nested transactions need savepoints',
+      return Promise.reject(
+        new UnsupportedFeatureError('savepoints', this.#adapter.name, 'nested transactions need savepoints'),
       );
     }
+    const run = parent.nestedQueue.then(() => this.#savepoint(parent, fn));
+    parent.nestedQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #savepoint<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
     parent.assertUsable();
     const depth = parent.savepointDepth + 1;
-    const spName = `sy_savepoint_${depth}`;
+    const spName = `sy_savepoint_${++parent.savepointCount}`;
     await parent.execute(raw(`SAVEPOINT ${spName}`));
     parent.savepointDepth = depth;
     try {
@@ -87,13 +102,15 @@ export class TransactionRunner {
       await parent.execute(raw(`RELEASE SAVEPOINT ${spName}`));
       return result;
     } catch (error) {
-      try {
-        await parent.control(raw(`ROLLBACK TO SAVEPOINT ${spName}`));
-        await parent.control(raw(`RELEASE SAVEPOINT ${spName}`));
-        // Rolled back to before the failure: the transaction is usable again.
-        if (parent.failure && parent.failure.depth >= depth) parent.failure = undefined;
-      } catch {
-        // The connection is gone; the outer transaction reports it.
+      if (!parent.ended) {
+        try {
+          await parent.control(raw(`ROLLBACK TO SAVEPOINT ${spName}`));
+          await parent.control(raw(`RELEASE SAVEPOINT ${spName}`));
+          // Rolled back to before the failure: the transaction is usable again.
+          if (parent.failure && parent.failure.depth >= depth) parent.failure = undefined;
+        } catch {
+          // The connection is gone; the outer transaction reports it.
+        }
       }
       throw error;
     } finally {
@@ -103,29 +120,40 @@ export class TransactionRunner {
 
   async #once<T>(fn: (ex: Executor) => Promise<T>, options: TransactionOptions): Promise<T> {
     let tx: Awaited<ReturnType<Driver['begin']>>;
-    const probe = new Executor(this.#adapter, this.#context, this.#driver, false);
     try {
       tx = await this.#driver.begin({ isolation: options.isolation, readOnly: options.readOnly ?? false });
     } catch (error) {
-      throw probe.classify(error);
+      throw this.#adapter.classifyError(error, this.#context);
     }
     const ex = new Executor(this.#adapter, this.#context, tx, true);
-    let result: T;
     try {
-      result = await this.ambient.run(ex, () => fn(ex));
-      // The callback swallowed a failed statement: never commit what is left (PostgreSQL could not).
-      ex.assertUsable();
-    } catch (error) {
-      await tx.rollback().catch(() => undefined);
-      throw error;
+      let result: T;
+      try {
+        result = await this.ambient.run(ex, () => fn(ex));
+        // The callback swallowed a failed statement: never commit what is left (PostgreSQL could not).
+        ex.assertUsable();
+      } catch (error) {
+        await tx.rollback().catch(() => undefined);
+        throw error;
+      }
+      try {
+        await tx.commit();
+      } catch (error) {
+        await tx.rollback().catch(() => undefined);
+        const classified = ex.classify(error);
+        // A broken connection during COMMIT leaves the outcome unknown: retrying could apply twice.
+        if (classified instanceof ConnectionError && classified.retryable) {
+          throw new CommitOutcomeUnknownError(
+            'The connection broke during COMMIT; the transaction may or may not have been committed.',
+            { cause: classified },
+          );
+        }
+        throw classified;
+      }
+      return result;
+    } finally {
+      ex.ended = true;
     }
-    try {
-      await tx.commit();
-    } catch (error) {
-      await tx.rollback().catch(() => undefined);
-      throw ex.classify(error);
-    }
-    return result;
   }
 
   #checkOptions(options: TransactionOptions): void {
