@@ -16,8 +16,8 @@ export class Executor {
   failure: { readonly error: SwitchyardError; readonly depth: number } | undefined;
   /** Set once the transaction committed or rolled back: later calls through it are refused. */
   ended = false;
-  /** Nested transactions on one connection run one after another (see TransactionRunner.nested). */
-  nestedQueue: Promise<unknown> = Promise.resolve();
+  /** Top-level nesting scope: its direct nested transactions queue here (see TransactionRunner.nested). */
+  readonly rootScope: NestingScope = { executor: this, depth: 0, queue: Promise.resolve() };
   /** Savepoints opened so far, for unique names. */
   savepointCount = 0;
 
@@ -82,4 +82,15 @@ export class Executor {
   classify(error: unknown): SwitchyardError {
     return error instanceof SwitchyardError ? error : this.#adapter.classifyError(error, this.#context);
   }
+}
+
+/**
+ * The children of one transaction or savepoint. Sibling nested transactions queue on their
+ * parent's scope, so they run one after another, while a nested transaction inside a nested one
+ * gets a scope of its own and never waits for its own parent.
+ */
+export interface NestingScope {
+  readonly executor: Executor;
+  readonly depth: number;
+  queue: Promise<unknown>;
 }

@@ -11,7 +11,7 @@ import {
 } from '../errors.ts';
 import { raw } from '../sql/sql-fragment.ts';
 import { type ResolvedRetry, resolveRetry, retryDelay } from './retry-policy.ts';
-import { Executor } from './session.ts';
+import { Executor, type NestingScope } from './session.ts';
 import type { TransactionOptions } from './store-types.ts';
 
 const isolationLevels = new Set(['read committed', 'repeatable read', 'serializable']);
@@ -25,6 +25,8 @@ export class TransactionRunner {
    * itself holds (on SQLite, the only one) and deadlock. Another store's transaction is invisible.
    */
   readonly ambient = new AsyncLocalStorage<Executor>();
+  /** The nesting scope the current async context runs in (which savepoint's children queue where). */
+  readonly #scopes = new AsyncLocalStorage<NestingScope>();
   readonly #adapter: Adapter;
   readonly #context: AdapterOpenContext;
   readonly #driver: Driver;
@@ -74,9 +76,9 @@ export class TransactionRunner {
   }
 
   /**
-   * A savepoint on `parent`. Nested transactions started concurrently on one transaction run one
-   * after another: a savepoint covers every statement after it on that connection, so two at once
-   * would roll back each other's work.
+   * A savepoint on `parent`. Nested transactions started concurrently under the same parent run
+   * one after another: a savepoint covers every statement after it on that connection, so two at
+   * once would roll back each other's work.
    */
   nested<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
     if (!this.#capabilities.savepoints) {
@@ -84,19 +86,21 @@ export class TransactionRunner {
         new UnsupportedFeatureError('savepoints', this.#adapter.name, 'nested transactions need savepoints'),
       );
     }
-    const run = parent.nestedQueue.then(() => this.#savepoint(parent, fn));
-    parent.nestedQueue = run.catch(() => undefined);
+    const current = this.#scopes.getStore();
+    const scope = current?.executor === parent ? current : parent.rootScope;
+    const run = scope.queue.then(() => this.#savepoint(parent, scope.depth + 1, fn));
+    scope.queue = run.catch(() => undefined);
     return run;
   }
 
-  async #savepoint<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  async #savepoint<T>(parent: Executor, depth: number, fn: (ex: Executor) => Promise<T>): Promise<T> {
     parent.assertUsable();
-    const depth = parent.savepointDepth + 1;
     const spName = `sy_savepoint_${++parent.savepointCount}`;
     await parent.execute(raw(`SAVEPOINT ${spName}`));
     parent.savepointDepth = depth;
+    const scope: NestingScope = { executor: parent, depth, queue: Promise.resolve() };
     try {
-      const result = await this.ambient.run(parent, () => fn(parent));
+      const result = await this.ambient.run(parent, () => this.#scopes.run(scope, () => fn(parent)));
       // A failure the callback swallowed still aborts the savepoint.
       parent.assertUsable();
       await parent.execute(raw(`RELEASE SAVEPOINT ${spName}`));
