@@ -5,8 +5,9 @@ import type { PoolOptions } from 'mysql2';
 import { mariadbCodec } from './mariadb-codec.ts';
 import { prepareMariadbColumn } from './mariadb-columns.ts';
 import { BINARY_COLLATION, mariadbDialect } from './mariadb-dialect.ts';
-import { configureConnection, MariadbStoreDriver } from './mariadb-driver.ts';
+import { MariadbStoreDriver } from './mariadb-driver.ts';
 import { classifyMariadbError } from './mariadb-errors.ts';
+import { configureConnection } from './mariadb-session.ts';
 import { clientUrlOf, parseMariadbUrl } from './mariadb-url.ts';
 
 /**

@@ -91,17 +91,12 @@ const decimalLiteral = /^-?\d+(?:\.\d+)?$/;
  * `foldCase` for ASCII, Latin-1, Latin Extended-A, Greek and Cyrillic, with two fixes: `İ` keeps
  * its form (its full lower case is two characters, which `foldCase` does not apply; NUL stands in
  * for it, since stored text never contains NUL) and `Ϳ` (missing from Unicode 5.2) is mapped.
+ * Core passes a column here (case-insensitive operators compare a column with a folded value).
  */
 function lowerExpr(expr: Sql): Sql {
   const protectedInput = sql`REPLACE(REPLACE(${expr}, _utf8mb4'İ', _utf8mb4'\\0'), _utf8mb4'Ϳ', _utf8mb4'ϳ')`;
-  const hasValues = expr.parts.some((p) => p.kind === 'value');
-  // Placeholders inside a comment are not bound, so the version switch only wraps plain expressions.
-  const collation = hasValues
-    ? raw(' COLLATE utf8mb4_unicode_520_ci')
-    : raw(' COLLATE utf8mb4_unicode_520_ci) /*M!101000 COLLATE utf8mb4_uca1400_as_cs */');
-  const lowered = hasValues
-    ? sql`LOWER(${protectedInput}${collation})`
-    : sql`LOWER((${protectedInput}${collation})`;
+  const collation = raw(' COLLATE utf8mb4_unicode_520_ci) /*M!101000 COLLATE utf8mb4_uca1400_as_cs */');
+  const lowered = sql`LOWER((${protectedInput}${collation})`;
   return sql`(REPLACE(CONVERT(${lowered} USING utf8mb4)${COLLATE}, _utf8mb4'\\0', _utf8mb4'İ')${COLLATE})`;
 }
 

@@ -8,21 +8,6 @@ import type {
   IsolationLevel,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolConnection, QueryError } from 'mysql2';
-import { BINARY_COLLATION } from './mariadb-dialect.ts';
-
-/** The strict SQL mode every connection runs in: invalid data is refused, never adjusted. */
-export const SQL_MODE =
-  'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION';
-
-/**
- * Session settings of every pooled connection, sent once when the pool opens it: UTC, utf8mb4 in
- * the binary collation, strict mode, READ COMMITTED (the PostgreSQL default) for statements
- * outside a transaction too.
- */
-export const SESSION_STATEMENTS: readonly string[] = [
-  `SET NAMES utf8mb4 COLLATE ${BINARY_COLLATION}, time_zone = '+00:00', sql_mode = '${SQL_MODE}'`,
-  'SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED',
-];
 
 const CLOSE_TIMEOUT_MS = 5000;
 
@@ -66,15 +51,6 @@ function affectedOf(result: unknown): ExecuteResult {
   // With the FOUND_ROWS client flag, affectedRows counts matched rows, not only changed ones.
   const affected = (result as { affectedRows?: unknown } | null)?.affectedRows;
   return { affectedRows: typeof affected === 'number' ? affected : 0 };
-}
-
-/** Runs the session statements on a new connection; one that cannot be configured is destroyed. */
-export function configureConnection(connection: PoolConnection): void {
-  for (const statement of SESSION_STATEMENTS) {
-    connection.query(statement, (error) => {
-      if (error) connection.destroy();
-    });
-  }
 }
 
 /**
@@ -124,7 +100,9 @@ export class MariadbStoreDriver implements Driver {
       await run(
         this.#pool,
         'SELECT VERSION() AS version, @@version_comment AS version_comment, @@character_set_connection AS character_set_connection, ' +
-          '@@collation_connection AS collation_connection, @@time_zone AS time_zone, @@sql_mode AS sql_mode, @@tx_isolation AS tx_isolation',
+          '@@collation_connection AS collation_connection, @@time_zone AS time_zone, @@sql_mode AS sql_mode, @@tx_isolation AS tx_isolation, ' +
+          // NULL on servers without the variable (older than 10.6.18 / 10.11.8 / 11.4.2).
+          "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'INNODB_SNAPSHOT_ISOLATION') AS innodb_snapshot_isolation",
         [],
       ),
     );
@@ -138,6 +116,7 @@ export class MariadbStoreDriver implements Driver {
         time_zone: text('time_zone'),
         sql_mode: text('sql_mode'),
         tx_isolation: text('tx_isolation'),
+        innodb_snapshot_isolation: text('innodb_snapshot_isolation') === 'ON',
         pool_max: this.#poolMax,
       },
     };

@@ -7,6 +7,7 @@ import {
   ForeignKeyError,
   LockTimeoutError,
   NotNullError,
+  SerializationError,
   type SwitchyardError,
   UniqueConstraintError,
   ValidationError,
@@ -43,6 +44,9 @@ const byErrno = new Map<number, (message: string, options: { cause: unknown }) =
   [1792, (m, o) => new ValidationError(`The transaction is read-only: ${m}`, o)],
   [1213, (m, o) => new DeadlockError(`Deadlock; the transaction was rolled back: ${m}`, o)],
   [1205, (m, o) => new LockTimeoutError(`Lock wait timeout: ${m}`, o)],
+  // "Record has changed since last read": under innodb_snapshot_isolation (see mariadb-session.ts),
+  // a REPEATABLE READ or SERIALIZABLE transaction wrote a row changed since its snapshot.
+  [1020, (m, o) => new SerializationError(`Serialization failure, retry the transaction: ${m}`, o)],
   [1045, (m, o) => new AuthenticationError(`MariaDB refused the credentials: ${m}`, o)],
   [1698, (m, o) => new AuthenticationError(`MariaDB refused the credentials: ${m}`, o)],
   [1049, (m, o) => new ConfigurationError(`The database does not exist: ${m}`, o)],

@@ -7,6 +7,7 @@ import {
   ForeignKeyError,
   LockTimeoutError,
   NotNullError,
+  SerializationError,
   UniqueConstraintError,
   ValidationError,
 } from '@switchyard/core/adapter';
@@ -39,6 +40,7 @@ describe('error classification', () => {
     [1792, ValidationError],
     [1213, DeadlockError],
     [1205, LockTimeoutError],
+    [1020, SerializationError],
     [1045, AuthenticationError],
     [1698, AuthenticationError],
     [1049, ConfigurationError],
@@ -75,6 +77,18 @@ describe('error classification', () => {
     expect(classifyMariadbError(serverError(1213)).retryable).toBe(true);
     expect(classifyMariadbError(serverError(1205)).retryable).toBe(true);
     expect(classifyMariadbError(serverError(1045)).retryable).toBe(false);
+  });
+
+  test('a snapshot-isolation conflict (1020, "Record has changed since last read") is a retryable SerializationError', () => {
+    const error = serverError(
+      1020,
+      "Record has changed since last read in table 'acct'; try restarting transaction",
+    );
+    const classified = classifyMariadbError(error);
+    expect(classified).toBeInstanceOf(SerializationError);
+    expect(classified.code).toBe('SERIALIZATION_FAILURE');
+    expect(classified.retryable).toBe(true);
+    expect(classified.message).toContain('Record has changed since last read');
   });
 
   test('a MikroORM exception wrapping the mysql2 error is classified by the wrapped error', () => {

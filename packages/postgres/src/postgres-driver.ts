@@ -7,31 +7,10 @@ import type {
   HealthInfo,
   IsolationLevel,
 } from '@switchyard/core/adapter';
-import pg, { type Pool, type PoolClient, type QueryConfig, type QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { CASE_FOLDING_COLLATION } from './postgres-dialect.ts';
 import { isConnectionFault } from './postgres-errors.ts';
-
-/** Type OIDs read as the raw text the server sent; `postgresCodec` decodes them exactly. */
-const RAW_TEXT_OIDS = new Set([
-  20, // int8: a JS number would round above 2^53
-  1700, // numeric: keep the exact decimal string
-  1184, // timestamptz: parsed by the codec (years 1–99, no local time zone)
-  114, // json
-  3802, // jsonb
-]);
-
-const identity = (text: string): string => text;
-
-/**
- * Per-query type parsers. pg's global parsers are left alone (MikroORM relies on them); these
- * apply only to the statements Switchyard runs.
- */
-export const switchyardTypes: NonNullable<QueryConfig['types']> = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    format !== 'binary' && RAW_TEXT_OIDS.has(oid)
-      ? identity
-      : pg.types.getTypeParser(oid, format ?? 'text')) as NonNullable<QueryConfig['types']>['getTypeParser'],
-};
+import { switchyardTypes } from './postgres-type-parsers.ts';
 
 const isolationSql: Record<IsolationLevel, string> = {
   'read committed': 'READ COMMITTED',
@@ -51,17 +30,6 @@ interface Queryable {
 
 function run(target: Queryable, text: string, params: readonly unknown[]): Promise<QueryResult> {
   return target.query({ text, values: params as unknown[], types: switchyardTypes });
-}
-
-/** Thrown by COMMIT when PostgreSQL ended the transaction with a rollback instead. */
-export class TransactionAbortedError extends Error {
-  readonly code = '25P02';
-  constructor() {
-    super(
-      'The transaction was rolled back, not committed: a statement inside it failed earlier, and PostgreSQL aborts the whole transaction after a failed statement.',
-    );
-    this.name = 'TransactionAbortedError';
-  }
 }
 
 /**
@@ -176,8 +144,14 @@ class PostgresTransaction implements DriverTransaction {
       throw error;
     }
     this.#end(undefined);
-    // COMMIT of a transaction that an earlier error aborted answers "ROLLBACK", not an error.
-    if (result.command === 'ROLLBACK') throw new TransactionAbortedError();
+    // COMMIT of a transaction that an earlier error aborted answers "ROLLBACK", not an error. Core
+    // never commits after a failed statement (TransactionAbortedError), so this only guards callers
+    // that use the driver directly; core classifies the plain Error.
+    if (result.command === 'ROLLBACK') {
+      throw new Error(
+        'The transaction was rolled back, not committed: a statement inside it failed earlier.',
+      );
+    }
   }
 
   async rollback(): Promise<void> {

@@ -10,6 +10,7 @@ import type {
 import { foldCase } from '@switchyard/core/adapter';
 import type { Database, Statement } from 'better-sqlite3';
 import { decimalSortKey } from './sqlite-decimal.ts';
+import { LruCache, STATEMENT_CACHE_SIZE } from './sqlite-statement-cache.ts';
 
 export interface SqliteDriverOptions {
   /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
@@ -20,13 +21,14 @@ export interface SqliteDriverOptions {
 /**
  * better-sqlite3 has one connection and runs synchronously. A transaction spans awaits, so while
  * one is open every other caller in this process waits its turn (the gate); statements outside a
- * transaction run at once otherwise.
+ * transaction run at once otherwise. Schema work (`exclusive`) holds the gate the same way, since
+ * MikroORM runs it on this same connection.
  */
 export class SqliteStoreDriver implements Driver {
   readonly #db: Database;
-  readonly #statements = new Map<string, Statement>();
-  #gate: Promise<void> = Promise.resolve();
-  #inTransaction = false;
+  readonly #statements = new LruCache<string, Statement>(STATEMENT_CACHE_SIZE);
+  /** Set while a transaction or exclusive work holds the connection; resolves when it is released. */
+  #held: Promise<void> | undefined;
 
   constructor(db: Database, options: SqliteDriverOptions) {
     this.#db = db;
@@ -68,8 +70,24 @@ export class SqliteStoreDriver implements Driver {
     return { affectedRows: statement.run(...params).changes };
   }
 
+  /** Waits for the gate and takes it; the returned function gives it back. */
+  async #acquire(): Promise<() => void> {
+    // The check and the take run in one synchronous step: several waiters wake together, and
+    // only the first to run may take the gate (the others see it held and wait again).
+    while (this.#held) await this.#held;
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.#held = held;
+    return () => {
+      if (this.#held === held) this.#held = undefined;
+      release();
+    };
+  }
+
   async #outside<T>(run: () => T): Promise<T> {
-    while (this.#inTransaction) await this.#gate;
+    while (this.#held) await this.#held;
     return run();
   }
 
@@ -81,17 +99,23 @@ export class SqliteStoreDriver implements Driver {
     return this.#outside(() => this.runExecute(sql, params));
   }
 
-  async begin(options: BeginOptions): Promise<DriverTransaction> {
-    while (this.#inTransaction) await this.#gate;
-    this.#inTransaction = true;
-    let release!: () => void;
-    this.#gate = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    const end = () => {
-      this.#inTransaction = false;
+  /**
+   * Runs `fn` once no transaction of this driver is open, holding the gate until it settles:
+   * statements and transactions of this process wait meanwhile. Without it, MikroORM's schema
+   * work would run inside whatever transaction is open on the shared connection. `fn` MUST NOT
+   * call this driver's own methods (they would wait for the gate it holds).
+   */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const release = await this.#acquire();
+    try {
+      return await fn();
+    } finally {
       release();
-    };
+    }
+  }
+
+  async begin(options: BeginOptions): Promise<DriverTransaction> {
+    const end = await this.#acquire();
     try {
       // IMMEDIATE takes the write lock now, waiting (busy_timeout) for other processes, so a
       // write later in the transaction never fails with SQLITE_BUSY. Read-only work stays deferred.
@@ -138,11 +162,17 @@ class SqliteTransaction implements DriverTransaction, DriverSession {
     this.#end = end;
   }
 
+  #check(): void {
+    if (this.#done) throw new Error('The transaction has already ended.');
+  }
+
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
+    this.#check();
     return this.#driver.runQuery(sql, params);
   }
 
   async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
+    this.#check();
     return this.#driver.runExecute(sql, params);
   }
 
