@@ -1,9 +1,10 @@
 // The whole test pipeline, run as `pnpm run test:all` (which `npm test` and .ci/run reach through
-// scripts/toolchain.mjs): build and typecheck, lint and format check, then every package's tests.
+// scripts/toolchain.mjs): build, typecheck, lint and format check (one turbo run), then every
+// package's tests.
 //
 // Each package's vitest writes .reports/vitest.json (see vitest.shared.ts). At the end the reports
 // are added up and the last line printed is `N passed, N failed, N skipped`. A failed build,
-// typecheck or lint step, a package whose tests left no report, or a run that failed outside any
+// typecheck and lint step, a package whose tests left no report, or a run that failed outside any
 // test each count as one failed test, so the totals never look green when something was red.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -48,10 +49,20 @@ for (const { dir } of packages) rmSync(join(dir, '.reports'), { recursive: true,
 
 /** Failures that are not individual tests; each counts as one failed test. */
 const failures = [];
-if (!runStep('build and typecheck', 'turbo', ['run', 'build', 'typecheck', '--output-logs=errors-only'])) {
-  failures.push('build/typecheck');
+// One turbo run: the root `lint` task (biome check, lint and format) is the turbo task `//#lint`.
+if (
+  !runStep('build, typecheck, lint and format check', 'turbo', [
+    'run',
+    'build',
+    'typecheck',
+    'lint',
+    // Every task that can run does, so one run reports every build, type and lint error.
+    '--continue',
+    '--output-logs=errors-only',
+  ])
+) {
+  failures.push('build/typecheck/lint');
 }
-if (!runStep('lint and format check', 'biome', ['check', '.'])) failures.push('lint');
 // --continue: one package's failing tests must not stop the other packages' tests from running.
 const testsPassed = runStep('tests', 'turbo', [
   'run',

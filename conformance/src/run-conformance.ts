@@ -3,7 +3,7 @@ import { type Capabilities, openStore, type Store } from '@switchyard/core';
 import type { Adapter } from '@switchyard/core/adapter';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { BackendProvider, TestDatabase } from './backend-provider.ts';
-import { Account, conformanceSchema, Post, Sample } from './conformance-schema.ts';
+import { conformanceSchema } from './conformance-schema.ts';
 import { ParityRecorder } from './parity-report.ts';
 import { isRequired, type Provisioned, provision } from './provision.ts';
 import type { SuiteContext } from './suite-definition.ts';
@@ -109,11 +109,6 @@ export function runConformance(options: ConformanceOptions): void {
             serverUrl,
             adapterModule: options.adapterModule,
             openStore: open,
-            reset: async () => {
-              await store.repo(Post).deleteMany({ $and: [] });
-              await store.repo(Account).deleteMany({ $and: [] });
-              await store.repo(Sample).deleteMany({ $and: [] });
-            },
           };
         });
 

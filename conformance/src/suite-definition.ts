@@ -14,8 +14,6 @@ export interface SuiteContext {
   readonly adapterModule: string;
   /** Opens another store on the same database; closed automatically after the suite. */
   openStore(options?: Partial<OpenStoreOptions>): Promise<Store>;
-  /** Deletes every row of the conformance schema (tests that need an empty table call this). */
-  reset(): Promise<void>;
 }
 
 export interface ConformanceTest {

@@ -21,6 +21,7 @@ import { expect } from 'vitest';
 import { Account, conformanceSchema, Post, Sample } from '../conformance-schema.ts';
 import { defineSuite, type SuiteContext } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
+import { compareCodePoints, newTag, shuffled } from './suite-helpers.ts';
 
 const newAccount = (email = `${crypto.randomUUID()}@example.com`) => ({ email, name: 'Ada', balance: 0 });
 const newPost = (account: string, title = 'post') => ({ account, title, seq: 1, createdAt: new Date() });
@@ -205,14 +206,78 @@ export const errorsSuite = defineSuite('errors', {
     }
     expect(error.message).not.toContain('SyNotPortable.id');
   },
-  'a string primary key is portable': async ({ openStore }) => {
-    const StringKey = defineEntity({
-      name: 'SyStringKey',
-      tableName: 'sy_string_key',
-      properties: { code: p.string().length(40).primary(), label: p.string().nullable() },
+  'a string primary key is stored exactly, ordered by code point, and a duplicate is UniqueConstraintError':
+    async ({ store, openStore }) => {
+      const StringKey = defineEntity({
+        name: 'SyStringKey',
+        tableName: 'sy_string_key',
+        properties: { code: p.string().length(40).primary(), label: p.string().nullable() },
+      });
+      // A store whose schema is this one entity: its migrate() and dropSchema() must leave the
+      // conformance tables of the same database alone.
+      const keyed = await openStore({ schema: [StringKey] });
+      const marker = await store.repo(Sample).insert({ label: newTag() });
+      await keyed.migrate();
+      try {
+        const repo = keyed.repo(StringKey);
+        const codes = ['B', 'a', 'A', 'é', 'a ', 'ab', 'Z', 'É', '中', '😀', ' a'];
+        for (const code of shuffled(codes)) await repo.insert({ code, label: `is ${code}` });
+        for (const code of codes) expect(await repo.get(code), code).toEqual({ code, label: `is ${code}` });
+        expect(await repo.get('b')).toBeNull();
+        expect(await repo.get('e')).toBeNull();
+        const byKey = [...codes].sort(compareCodePoints);
+        expect((await repo.find()).items.map((r) => r.code)).toEqual(byKey);
+        expect((await repo.find({}, { orderBy: { code: 'desc' } })).items.map((r) => r.code)).toEqual(
+          [...byKey].reverse(),
+        );
+        for (const code of ['a', 'A', 'é']) {
+          await expectError(repo.insert({ code, label: 'copy' }), UniqueConstraintError, 'UNIQUE_VIOLATION');
+        }
+        expect(await repo.count()).toBe(codes.length);
+        expect(await repo.get('a')).toEqual({ code: 'a', label: 'is a' });
+        expect(await store.repo(Sample).get(marker.id)).toEqual(marker);
+      } finally {
+        await keyed.dropSchema();
+      }
+      expect(await store.repo(Sample).get(marker.id)).toEqual(marker);
+    },
+  'a database-side default (defaultRaw) is refused at startup with SchemaError naming Entity.property':
+    async ({ openStore }) => {
+      const RawDefault = defineEntity({
+        name: 'SyRawDefault',
+        tableName: 'sy_raw_default',
+        properties: { id: p.uuid().primary(), state: p.string().length(10).defaultRaw("'x'") },
+      });
+      const error = await expectError(openStore({ schema: [RawDefault] }), SchemaError, 'SCHEMA_INVALID');
+      expect(error.message).toContain('SyRawDefault.state');
+    },
+  'a value default (.default()) is applied on insert and returned by it': async ({ store, openStore }) => {
+    const ValueDefault = defineEntity({
+      name: 'SyValueDefault',
+      tableName: 'sy_value_default',
+      properties: {
+        id: p.uuid().primary(),
+        state: p.string().length(10).default('x'),
+        label: p.string().length(10).nullable(),
+      },
     });
-    const store = await openStore({ schema: [StringKey] });
-    expect(store.backend).toBeTruthy();
+    const defaults = await openStore({ schema: [ValueDefault] });
+    const marker = await store.repo(Sample).insert({ label: newTag() });
+    await defaults.migrate();
+    try {
+      const repo = defaults.repo(ValueDefault);
+      const implicit = await repo.insert({ label: 'implicit' });
+      expect(implicit.state).toBe('x');
+      expect(await repo.get(implicit.id)).toEqual(implicit);
+      const explicit = await repo.insert({ label: 'explicit', state: 'y' });
+      expect(explicit.state).toBe('y');
+      expect(await repo.get(explicit.id)).toEqual(explicit);
+      const many = await repo.insertMany([{ label: 'many' }, { label: 'many', state: 'z' }]);
+      expect(many.map((r) => r.state)).toEqual(['x', 'z']);
+    } finally {
+      await defaults.dropSchema();
+    }
+    expect(await store.repo(Sample).get(marker.id)).toEqual(marker);
   },
   'requireServer refuses an embedded backend with ConfigurationError and accepts a server backend': async ({
     adapter,

@@ -736,6 +736,48 @@ export const filtersSuite = defineSuite('filters', {
     await expectError(store.repo(Sample).find({ doc: { path: 'a', isNull: true } }), ValidationError);
   },
 
+  'a filter value of undefined or an empty operator object is refused with ValidationError; nothing is read or deleted':
+    async ({ store }) => {
+      const repo = store.repo(Sample);
+      const tag = newTag();
+      await repo.insertMany([
+        { label: tag, int: 1 },
+        { label: tag, int: 2 },
+      ]);
+      const total = await repo.count();
+      const refused: unknown[] = [
+        { label: undefined },
+        { label: { eq: undefined } },
+        { label: { ne: undefined } },
+        { label: {} },
+        { int: { gte: 1, lt: undefined } },
+        { label: tag, int: undefined },
+        { $and: [{ label: undefined }] },
+        { $or: [{ label: tag }, { int: {} }] },
+        { $not: { label: undefined } },
+      ];
+      for (const where of refused) {
+        const what = JSON.stringify(where, (_, v) => (v === undefined ? '<undefined>' : v));
+        await expectError(repo.find(where as never), ValidationError).catch((error: unknown) => {
+          throw new Error(`find(${what}): ${String(error)}`);
+        });
+        await expectError(repo.count(where as never), ValidationError).catch((error: unknown) => {
+          throw new Error(`count(${what}): ${String(error)}`);
+        });
+        await expectError(repo.deleteMany(where as never), ValidationError).catch((error: unknown) => {
+          throw new Error(`deleteMany(${what}): ${String(error)}`);
+        });
+      }
+      expect(await repo.count({ label: tag })).toBe(2);
+      expect(await repo.count()).toBe(total);
+    },
+  '{ $and: [] } matches every row: count({ $and: [] }) equals count()': async ({ store }) => {
+    const repo = store.repo(Sample);
+    await repo.insert({ label: newTag() });
+    const total = await repo.count();
+    expect(total).toBeGreaterThan(0);
+    expect(await repo.count({ $and: [] })).toBe(total);
+  },
   'an unknown property or operator is refused with ValidationError': async ({ store }) => {
     const repo = store.repo(Sample);
     const refused: unknown[] = [

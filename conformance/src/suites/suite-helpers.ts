@@ -97,3 +97,18 @@ export function shuffled<T>(items: readonly T[], seed = 7): T[] {
 }
 
 export const ids = (rows: readonly { id: string }[]): string[] => rows.map((r) => r.id);
+
+/** Fails the test instead of hanging when `promise` deadlocks. */
+export async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms (deadlock?)`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -3,8 +3,11 @@ import {
   DeadlockError,
   LockTimeoutError,
   NotFoundError,
+  type RetryOptions,
   SerializationError,
   type Store,
+  TransactionEndedError,
+  type TransactionScope,
   UniqueConstraintError,
   ValidationError,
 } from '@switchyard/core';
@@ -12,7 +15,7 @@ import { expect } from 'vitest';
 import { Account, Sample } from '../conformance-schema.ts';
 import { defineSuite } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
-import { newTag } from './suite-helpers.ts';
+import { newTag, sleep, within } from './suite-helpers.ts';
 
 const newAccount = (email = `${crypto.randomUUID()}@example.com`) => ({ email, name: 'Ada', balance: 0 });
 const CONCURRENT = 8;
@@ -24,19 +27,6 @@ class Boom extends Error {
 async function labelsOf(store: Store, tag: string): Promise<number[]> {
   const page = await store.repo(Sample).find({ label: tag }, { orderBy: { int: 'asc' } });
   return page.items.map((r) => r.int as number);
-}
-
-/** Fails the test instead of hanging when `promise` deadlocks. */
-async function within<T>(ms: number, promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms (deadlock?)`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export const transactionsSuite = defineSuite('transactions', {
@@ -218,6 +208,41 @@ export const transactionsSuite = defineSuite('transactions', {
     });
     expect(await labelsOf(store, tag)).toEqual([1, 3]);
   },
+  'nested transactions started at once run one after another: a failing one rolls back only its own writes':
+    async ({ store }) => {
+      const tag = newTag();
+      const succeeds = (first: number) => async (inner: TransactionScope) => {
+        await inner.repo(Sample).insert({ label: tag, int: first });
+        await sleep(10);
+        await inner.repo(Sample).insert({ label: tag, int: first + 1 });
+        return 'kept';
+      };
+      const fails = (value: number) => async (inner: TransactionScope) => {
+        await inner.repo(Sample).insert({ label: tag, int: value });
+        await sleep(5);
+        throw new Boom(`nested ${value} fails`);
+      };
+      const caught = (error: unknown) => {
+        if (!(error instanceof Boom)) throw error;
+        return 'rolled back';
+      };
+      await within(
+        20_000,
+        store.transaction(async (tx) => {
+          await tx.repo(Sample).insert({ label: tag, int: 1 });
+          // The succeeding one started first, then the failing one first.
+          expect(
+            await Promise.all([tx.transaction(succeeds(10)), tx.transaction(fails(20)).catch(caught)]),
+          ).toEqual(['kept', 'rolled back']);
+          expect(
+            await Promise.all([tx.transaction(fails(30)).catch(caught), tx.transaction(succeeds(40))]),
+          ).toEqual(['rolled back', 'kept']);
+          await tx.repo(Sample).insert({ label: tag, int: 50 });
+        }),
+        'concurrent nested transactions',
+      );
+      expect(await labelsOf(store, tag)).toEqual([1, 10, 11, 40, 41, 50]);
+    },
   'store.transaction() inside a transaction nests as a savepoint instead of opening a second connection':
     async ({ store }) => {
       const tag = newTag();
@@ -243,6 +268,73 @@ export const transactionsSuite = defineSuite('transactions', {
       );
       expect(await labelsOf(store, tag)).toEqual([1, 3]);
     },
+  'a call through a transaction that has ended fails with TransactionEndedError and never writes, even inside a later transaction':
+    async ({ store }) => {
+      const tag = newTag();
+      let committed: TransactionScope | undefined;
+      let late: Promise<unknown> | undefined;
+      await store.transaction(async (tx) => {
+        committed = tx;
+        await tx.repo(Sample).insert({ label: tag, int: 1 });
+        // A callback that outlives the transaction: not awaited, writes after the commit.
+        late = sleep(50).then(() => tx.repo(Sample).insert({ label: tag, int: 2 }));
+        late.catch(() => undefined);
+      });
+      if (!committed || !late) throw new Error('the transaction callback did not run');
+      const ended: TransactionScope = committed;
+      await expectError(late, TransactionEndedError, 'TRANSACTION_ENDED');
+      await expectError(
+        ended.repo(Sample).insert({ label: tag, int: 3 }),
+        TransactionEndedError,
+        'TRANSACTION_ENDED',
+      );
+      await expectError(ended.repo(Sample).find({ label: tag }), TransactionEndedError);
+      await expectError(
+        ended.transaction(async () => undefined),
+        TransactionEndedError,
+      );
+      // Nor does the old handle join a later transaction: it fails there too, and the later
+      // transaction still commits its own writes.
+      await store.transaction(async (tx) => {
+        await tx.repo(Sample).insert({ label: tag, int: 4 });
+        await expectError(
+          ended.repo(Sample).insert({ label: tag, int: 5 }),
+          TransactionEndedError,
+          'TRANSACTION_ENDED',
+        );
+        await tx.repo(Sample).insert({ label: tag, int: 6 });
+      });
+      // The handle of a rolled-back transaction is refused the same way.
+      let rolledBack: TransactionScope | undefined;
+      await expectError(
+        store.transaction(async (tx) => {
+          rolledBack = tx;
+          await tx.repo(Sample).insert({ label: tag, int: 7 });
+          throw new Boom('roll back');
+        }),
+        Boom,
+      );
+      if (!rolledBack) throw new Error('the transaction callback did not run');
+      await expectError(rolledBack.repo(Sample).insert({ label: tag, int: 8 }), TransactionEndedError);
+      expect(await labelsOf(store, tag)).toEqual([1, 4, 6]);
+    },
+  'store.health() inside a transaction answers without waiting for the transaction (no deadlock)': async ({
+    store,
+  }) => {
+    const tag = newTag();
+    const health = await within(
+      20_000,
+      store.transaction(async (tx) => {
+        await tx.repo(Sample).insert({ label: tag, int: 1 });
+        const report = await store.health();
+        await tx.repo(Sample).insert({ label: tag, int: 2 });
+        return report;
+      }),
+      'health() inside a transaction',
+    );
+    expect(health.ok).toBe(true);
+    expect(await labelsOf(store, tag)).toEqual([1, 2]);
+  },
   'a retryable error (lock timeout, deadlock, serialization failure, busy) reruns the callback, which commits once':
     async ({ store }) => {
       for (const Retryable of [LockTimeoutError, DeadlockError, SerializationError, BusyError]) {
@@ -283,6 +375,25 @@ export const transactionsSuite = defineSuite('transactions', {
     expect(caught).toBe(errors[1]);
     expect(await labelsOf(store, tag)).toEqual([]);
   },
+  'retry.attempts left undefined means the default of 5 runs; 0 or a fraction is refused with ValidationError before the callback runs':
+    async ({ store }) => {
+      let runs = 0;
+      const alwaysLocked = async () => {
+        runs++;
+        throw new LockTimeoutError(`attempt ${runs}`);
+      };
+      await expectError(
+        store.transaction(alwaysLocked, { retry: { attempts: undefined, baseDelayMs: 1 } }),
+        LockTimeoutError,
+      );
+      expect(runs).toBe(5);
+      for (const attempts of [0, 1.5, -1, Number.NaN, '3' as never]) {
+        runs = 0;
+        const retry: RetryOptions = { attempts, baseDelayMs: 1 };
+        await expectError(store.transaction(alwaysLocked, { retry }), ValidationError, 'VALIDATION');
+        expect(runs, String(attempts)).toBe(0);
+      }
+    },
   'retry: false runs the callback once': async ({ store }) => {
     let runs = 0;
     const error = new DeadlockError('no retry');
@@ -395,6 +506,27 @@ export const transactionsSuite = defineSuite('transactions', {
               await tx.repo(Account).update(account.id, { balance: row.balance + 1 });
             },
             { isolation: 'serializable', retry: { attempts: 50 } },
+          ),
+        ),
+      );
+      const final = await store.repo(Account).get(account.id);
+      expect(final?.balance).toBe(CONCURRENT);
+      expect(final?.version).toBe(CONCURRENT + 1);
+    },
+  },
+  "isolation 'repeatable read' is honoured: 8 concurrent read-modify-write transactions lose no update": {
+    needs: ['isolationLevels'],
+    run: async ({ store }) => {
+      const account = await store.repo(Account).insert(newAccount());
+      await Promise.all(
+        Array.from({ length: CONCURRENT }, () =>
+          store.transaction(
+            async (tx) => {
+              const row = await tx.repo(Account).get(account.id);
+              if (!row) throw new Error('the account disappeared');
+              await tx.repo(Account).update(account.id, { balance: row.balance + 1 });
+            },
+            { isolation: 'repeatable read', retry: { attempts: 50 } },
           ),
         ),
       );

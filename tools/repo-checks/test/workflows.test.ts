@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { formatProblem, lintWorkflow } from '../src/actionlint.ts';
 import { repoRoot } from '../src/workspace.ts';
 
@@ -39,5 +40,26 @@ describe('GitHub Actions workflows', () => {
   it('actionlint reports a workflow that is not valid YAML', async () => {
     const problems = await lintWorkflow('on: push\njobs: [\n', 'not-yaml.yml');
     expect(problems.map((problem) => problem.kind)).toContain('yaml-syntax');
+  });
+
+  it('release publishes only after CI succeeded on a push to main, from the commit CI tested', () => {
+    const ci = parse(readFileSync(join(workflowsDir, 'ci.yml'), 'utf8')) as { name: string };
+    const release = parse(readFileSync(join(workflowsDir, 'release.yml'), 'utf8')) as {
+      on: Record<string, { workflows?: string[]; types?: string[]; branches?: string[] } | null>;
+      jobs: Record<string, { if?: string; steps: { uses?: string; with?: Record<string, string> }[] }>;
+    };
+    // Triggered by the CI workflow's completion on main, and by nothing else.
+    expect(Object.keys(release.on)).toEqual(['workflow_run']);
+    expect(release.on.workflow_run).toEqual({
+      workflows: [ci.name],
+      types: ['completed'],
+      branches: ['main'],
+    });
+    for (const [name, job] of Object.entries(release.jobs)) {
+      expect(job.if, name).toContain("github.event.workflow_run.conclusion == 'success'");
+      const checkout = job.steps.find((step) => step.uses?.startsWith('actions/checkout@'));
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, not JS.
+      expect(checkout?.with?.ref, name).toBe('${{ github.event.workflow_run.head_sha }}');
+    }
   });
 });
