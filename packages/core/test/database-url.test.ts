@@ -14,6 +14,14 @@ describe('database URLs', () => {
     expect(redactUrl('postgres://app:s3cret@[bad')).not.toContain('s3cret');
     expect(redactUrl('postgres://u:pa/ss@host/db')).toBe('postgres://u:***@host/db');
     expect(redactUrl('postgres://u:p@ss/w@rd@[bad/db')).toBe('postgres://u:***@[bad/db');
+    for (const url of [
+      'postgres://u:pa?ss@host/db',
+      'postgres://u:pa#ss@host/db',
+      'postgres://u:p:a@host/db?x=1',
+    ]) {
+      expect(redactUrl(url)).not.toMatch(/pa\?ss|pa#ss|p:a/);
+      expect(redactUrl(url)).toContain('u:***@host/db');
+    }
   });
 
   test('a URL without a scheme is a ConfigurationError that never echoes the password', () => {

@@ -7,14 +7,14 @@ export interface ParsedUrl {
 }
 
 /**
- * Everything between `//` and the last `@` before any `?` or `#` is the user info — a password
- * may itself contain `/` or `@`, which a URL parser would read as the end of the authority — so
- * the password is whatever follows its first `:`. Over-redacting an odd URL is the safe failure.
+ * Everything between `//` and the last `@` of the URL is taken as the user info — a password may
+ * itself contain `/`, `?`, `#` or `@`, which a URL parser would read as the end of the authority —
+ * so the password is whatever follows its first `:`. An `@` later in the path or query makes this
+ * hide more than the password: over-redacting an odd URL is the safe failure.
  */
 function redactUserInfo(url: string): string {
   const start = url.indexOf('//');
-  const end = url.search(/[?#]/);
-  const at = url.lastIndexOf('@', end < 0 ? url.length : end);
+  const at = url.lastIndexOf('@');
   if (start < 0 || at < start) return url;
   const userInfo = url.slice(start + 2, at);
   const colon = userInfo.indexOf(':');
