@@ -834,4 +834,14 @@ export const filtersSuite = defineSuite('filters', {
     ];
     for (const where of refused) await expectError(repo.find(where as never), ValidationError);
   },
+  'an undefined or null element inside $and or $or is refused; nothing is deleted': async ({ store }) => {
+    const tag = newTag();
+    await store.repo(Sample).insertMany([{ label: tag }, { label: tag }]);
+    const unset: { label?: string } | undefined = undefined;
+    for (const where of [{ $and: [unset as never] }, { $or: [{ label: tag }, null as never] }]) {
+      await expectError(store.repo(Sample).deleteMany(where), ValidationError);
+      await expectError(store.repo(Sample).count(where), ValidationError);
+    }
+    expect(await store.repo(Sample).count({ label: tag })).toBe(2);
+  },
 });

@@ -272,6 +272,7 @@ export const transactionsSuite = defineSuite('transactions', {
     async ({ store }) => {
       const tag = newTag();
       let committed: TransactionScope | undefined;
+      // The late call's outcome is captured at once, so its rejection is never unhandled.
       let late: Promise<unknown> | undefined;
       await store.transaction(async (tx) => {
         committed = tx;
@@ -604,5 +605,67 @@ export const transactionsSuite = defineSuite('transactions', {
       'VALIDATION',
     );
     expect(runs).toBe(0);
+  },
+  'a statement of the outer transaction while a nested one is open is refused, and no committed write is lost':
+    {
+      needs: ['savepoints'],
+      run: async ({ store }) => {
+        const tag = newTag();
+        let outerError: unknown;
+        await store.transaction(async (tx) => {
+          await tx.repo(Sample).insert({ label: tag, int: 1 });
+          await Promise.all([
+            tx
+              .transaction(async (inner) => {
+                await inner.repo(Sample).insert({ label: tag, int: 2 });
+                await sleep(20);
+                throw new Error('rolled back on purpose');
+              })
+              .catch(() => undefined),
+            (async () => {
+              await sleep(5);
+              await tx
+                .repo(Sample)
+                .insert({ label: tag, int: 3 })
+                .catch((error: unknown) => {
+                  outerError = error;
+                });
+            })(),
+          ]);
+          await tx.repo(Sample).insert({ label: tag, int: 4 });
+        });
+        expect(outerError).toBeInstanceOf(ValidationError);
+        const ints = (await store.repo(Sample).find({ label: tag }, { orderBy: { int: 'asc' } })).items.map(
+          (r) => r.int,
+        );
+        expect(ints).toEqual([1, 4]);
+      },
+    },
+  'a call through a nested transaction after it ended fails with TransactionEndedError and never writes': {
+    needs: ['savepoints'],
+    run: async ({ store }) => {
+      const tag = newTag();
+      // The late call's outcome is captured at once, so its rejection is never unhandled.
+      let late: Promise<unknown> | undefined;
+      await store.transaction(async (tx) => {
+        await tx
+          .transaction(async (inner) => {
+            late = sleep(30)
+              .then(() => inner.repo(Sample).insert({ label: tag, int: 9 }))
+              .then(
+                () => undefined,
+                (error: unknown) => error,
+              );
+            throw new Error('rolled back on purpose');
+          })
+          .catch(() => undefined);
+        await sleep(60);
+        await tx.repo(Sample).insert({ label: tag, int: 1 });
+      });
+      const lateError = await late;
+      expect(lateError).toBeInstanceOf(TransactionEndedError);
+      expect((lateError as TransactionEndedError).code).toBe('TRANSACTION_ENDED');
+      expect((await store.repo(Sample).find({ label: tag })).items.map((r) => r.int)).toEqual([1]);
+    },
   },
 });

@@ -26,6 +26,8 @@ const jsonOps = ['path', 'eq', 'ne', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'exi
 const sqlOperator = { gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
 /** Bound values per `in`/`nin` list: well under every backend's parameter limit (SQLite's is 32,766). */
 export const MAX_IN_VALUES = 10_000;
+/** Values per JSON `in`/`nin`: each is a typed comparison, and SQLite caps the expression depth. */
+export const MAX_JSON_IN_VALUES = 500;
 
 /** Escapes LIKE wildcards so user text matches literally (escape character `\`). */
 export function escapeLike(text: string): string {
@@ -66,12 +68,21 @@ export class FilterCompiler {
       if (key === '$and' || key === '$or') {
         if (!Array.isArray(condition))
           throw new ValidationError(`${entity.name}: ${key} takes an array of filters.`);
-        const inner = condition.map((c: unknown) => sql`(${this.compile(entity, c)})`);
+        const inner = condition.map((c: unknown) => {
+          // Only the root filter may be absent; an unset element would widen the filter to every row.
+          if (c === undefined || c === null) {
+            throw new ValidationError(`${entity.name}: ${key} contains an undefined or null filter.`, {
+              entity: entity.name,
+            });
+          }
+          return sql`(${this.compile(entity, c)})`;
+        });
         if (inner.length === 0) parts.push(key === '$and' ? TRUE : FALSE);
         else parts.push(sql`(${join(inner, key === '$and' ? ' AND ' : ' OR ')})`);
         continue;
       }
       if (key === '$not') {
+        if (condition === null) throw new ValidationError(`${entity.name}: $not takes a filter, not null.`);
         parts.push(sql`NOT (${this.compile(entity, condition)})`);
         continue;
       }
@@ -246,6 +257,11 @@ export class FilterCompiler {
         }
         case 'in':
         case 'nin': {
+          if (Array.isArray(operand) && operand.length > MAX_JSON_IN_VALUES) {
+            throw new ValidationError(
+              `${where}: "${op}" on a JSON path takes at most ${MAX_JSON_IN_VALUES} values.`,
+            );
+          }
           if (!Array.isArray(operand) || operand.length === 0) {
             if (Array.isArray(operand)) {
               parts.push(op === 'in' ? FALSE : d.jsonExists(column, path));

@@ -13,12 +13,13 @@ export interface ParsedUrl {
  * hide more than the password: over-redacting an odd URL is the safe failure.
  */
 function redactUserInfo(url: string): string {
-  const start = url.indexOf('//');
+  // After the scheme, slashes (or a mistyped single one, or none) lead to the user info.
+  const start = /^[a-z][a-z0-9+.-]*:[/\\]*/i.exec(url)?.[0].length ?? 0;
   const at = url.lastIndexOf('@');
-  if (start < 0 || at < start) return url;
-  const userInfo = url.slice(start + 2, at);
+  if (at < start) return url;
+  const userInfo = url.slice(start, at);
   const colon = userInfo.indexOf(':');
-  return colon < 0 ? url : `${url.slice(0, start + 2)}${userInfo.slice(0, colon)}:***${url.slice(at)}`;
+  return colon < 0 ? url : `${url.slice(0, start)}${userInfo.slice(0, colon)}:***${url.slice(at)}`;
 }
 
 /** The URL with any password replaced by `***`: the only form of a URL that may be printed. */

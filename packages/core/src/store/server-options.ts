@@ -1,5 +1,6 @@
 import type { AdapterOpenContext } from '../adapter-api.ts';
 import { ConfigurationError } from '../errors.ts';
+import { redactUrl } from './database-url.ts';
 
 /** The settings every server adapter reads, from the URL or from `adapterOptions`. */
 export interface ServerOptions {
@@ -27,11 +28,20 @@ function positiveInteger(value: unknown, where: string, fromText = false): numbe
  * values is refused. Messages name parameters, never values from the URL's credentials.
  */
 export function readServerOptions(context: AdapterOpenContext, backend: string): ServerOptions {
-  const params = new URL(context.url).searchParams;
+  let params: URLSearchParams;
+  try {
+    params = new URL(context.url).searchParams;
+  } catch {
+    throw new ConfigurationError(`Invalid ${backend} URL "${redactUrl(context.url)}".`);
+  }
   const unknownParams = [...new Set(params.keys())].filter((k) => !(k in settings));
   if (unknownParams.length > 0) {
+    // A name that is not a plain identifier may be a mistyped password: never echo it.
+    const shown = unknownParams.map((k) =>
+      /^[A-Za-z0-9_.-]{1,64}$/.test(k) ? `"${k}"` : '(a malformed name)',
+    );
     throw new ConfigurationError(
-      `Unknown ${backend} URL parameter${unknownParams.length > 1 ? 's' : ''} ${unknownParams.map((k) => `"${k}"`).join(', ')}; known: ${Object.keys(settings).join(', ')}.`,
+      `Unknown ${backend} URL parameter${unknownParams.length > 1 ? 's' : ''} ${shown.join(', ')}; known: ${Object.keys(settings).join(', ')}.`,
     );
   }
   const optionNames: readonly string[] = Object.values(settings);

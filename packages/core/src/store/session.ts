@@ -1,5 +1,10 @@
 import type { Adapter, AdapterOpenContext, DriverRow, DriverSession, ExecuteResult } from '../adapter-api.ts';
-import { SwitchyardError, TransactionAbortedError, TransactionEndedError } from '../errors.ts';
+import {
+  SwitchyardError,
+  TransactionAbortedError,
+  TransactionEndedError,
+  ValidationError,
+} from '../errors.ts';
 import { compile, type Sql } from '../sql/sql-fragment.ts';
 
 /**
@@ -17,7 +22,9 @@ export class Executor {
   /** Set once the transaction committed or rolled back: later calls through it are refused. */
   ended = false;
   /** Top-level nesting scope: its direct nested transactions queue here (see TransactionRunner.nested). */
-  readonly rootScope: NestingScope = { executor: this, depth: 0, queue: Promise.resolve() };
+  readonly rootScope: NestingScope = { executor: this, depth: 0, queue: Promise.resolve(), closed: false };
+  /** Nesting depth of the code calling right now (set by the transaction runner). */
+  callerDepth: () => number = () => 0;
   /** Savepoints opened so far, for unique names. */
   savepointCount = 0;
 
@@ -35,6 +42,7 @@ export class Executor {
 
   async query(fragment: Sql): Promise<DriverRow[]> {
     this.assertUsable();
+    this.#assertInnermost();
     const { sql, params } = compile(fragment, this.#adapter.dialect);
     try {
       return await this.session.query(sql, params);
@@ -45,6 +53,7 @@ export class Executor {
 
   async execute(fragment: Sql): Promise<ExecuteResult> {
     this.assertUsable();
+    this.#assertInnermost();
     return this.control(fragment);
   }
 
@@ -73,6 +82,18 @@ export class Executor {
     }
   }
 
+  /**
+   * A statement of an outer level while a nested transaction is open would land inside that
+   * savepoint and vanish with its rollback: refused, so the caller awaits the nested one first.
+   */
+  #assertInnermost(): void {
+    if (this.savepointDepth > this.callerDepth()) {
+      throw new ValidationError(
+        'A statement of the outer transaction ran while a nested transaction was open; await the nested transaction first.',
+      );
+    }
+  }
+
   #failed(error: unknown): SwitchyardError {
     const classified = this.classify(error);
     if (this.inTransaction && !this.failure) this.failure = { error: classified, depth: this.savepointDepth };
@@ -93,4 +114,6 @@ export interface NestingScope {
   readonly executor: Executor;
   readonly depth: number;
   queue: Promise<unknown>;
+  /** Set when its transaction or savepoint ended: calls through it are refused. */
+  closed: boolean;
 }

@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
-import { ConfigurationError, StoreClosedError, ValidationError } from '../errors.ts';
+import { ConfigurationError, StoreClosedError, TransactionEndedError, ValidationError } from '../errors.ts';
 import { FilterCompiler } from '../query/filter-compiler.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
 import { raw } from '../sql/sql-fragment.ts';
@@ -9,7 +9,7 @@ import { redactUrl } from './database-url.ts';
 import { type RepositoryContext, RepositoryImpl } from './repository-impl.ts';
 import type { ResolvedRetry } from './retry-policy.ts';
 import { RowCodec } from './row-codec.ts';
-import { Executor } from './session.ts';
+import { Executor, type NestingScope } from './session.ts';
 import type {
   AnyEntitySchema,
   HealthReport,
@@ -71,7 +71,7 @@ export class StoreImpl implements Store {
 
   transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
     this.#assertOpen();
-    return this.#runner.run((ex) => fn(this.#scope(ex)), options);
+    return this.#runner.run((ex) => fn(this.#scope(ex, ex.rootScope)), options);
   }
 
   /**
@@ -138,10 +138,11 @@ export class StoreImpl implements Store {
     if (this.#closed) throw new StoreClosedError();
   }
 
-  #scope(ex: Executor): TransactionScope {
+  /** The handle a transaction callback receives; it stops working once its level has ended. */
+  #scope(ex: Executor, nesting: NestingScope): TransactionScope {
     return {
-      repo: (entity) => this.#repository(entity, ex),
-      transaction: (fn) => this.#runner.nested(ex, (inner) => fn(this.#scope(inner))),
+      repo: (entity) => this.#repository(entity, ex, nesting),
+      transaction: (fn) => this.#runner.nested(ex, (inner, child) => fn(this.#scope(inner, child)), nesting),
     };
   }
 
@@ -156,7 +157,11 @@ export class StoreImpl implements Store {
     return model;
   }
 
-  #repository<E extends AnyEntitySchema>(entity: E, bound: Executor | undefined): Repository<E> {
+  #repository<E extends AnyEntitySchema>(
+    entity: E,
+    bound: Executor | undefined,
+    nesting?: NestingScope,
+  ): Repository<E> {
     const context: RepositoryContext = {
       backend: this.backend,
       dialect: this.#parts.adapter.dialect,
@@ -166,6 +171,11 @@ export class StoreImpl implements Store {
       capabilities: this.capabilities,
       executor: () => {
         this.#assertOpen();
+        if (nesting?.closed) {
+          throw new TransactionEndedError(
+            'The transaction (or nested transaction) this repository belongs to has ended; a call made through it after the end runs nothing.',
+          );
+        }
         return bound ?? this.#runner.ambient.getStore() ?? this.#driverExecutor;
       },
       atomic: (fn) => {

@@ -6,6 +6,7 @@ import {
   CommitOutcomeUnknownError,
   ConnectionError,
   SwitchyardError,
+  TransactionEndedError,
   UnsupportedFeatureError,
   ValidationError,
 } from '../errors.ts';
@@ -80,32 +81,47 @@ export class TransactionRunner {
    * one after another: a savepoint covers every statement after it on that connection, so two at
    * once would roll back each other's work.
    */
-  nested<T>(parent: Executor, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  nested<T>(
+    parent: Executor,
+    fn: (ex: Executor, scope: NestingScope) => Promise<T>,
+    within?: NestingScope,
+  ): Promise<T> {
     if (!this.#capabilities.savepoints) {
       return Promise.reject(
         new UnsupportedFeatureError('savepoints', this.#adapter.name, 'nested transactions need savepoints'),
       );
     }
     const current = this.#scopes.getStore();
-    const scope = current?.executor === parent ? current : parent.rootScope;
+    const scope = within ?? (current?.executor === parent ? current : parent.rootScope);
+    if (scope.closed) {
+      return Promise.reject(
+        new TransactionEndedError('The transaction this nested transaction was started in has ended.'),
+      );
+    }
     const run = scope.queue.then(() => this.#savepoint(parent, scope.depth + 1, fn));
     scope.queue = run.catch(() => undefined);
     return run;
   }
 
-  async #savepoint<T>(parent: Executor, depth: number, fn: (ex: Executor) => Promise<T>): Promise<T> {
+  async #savepoint<T>(
+    parent: Executor,
+    depth: number,
+    fn: (ex: Executor, scope: NestingScope) => Promise<T>,
+  ): Promise<T> {
     parent.assertUsable();
     const spName = `sy_savepoint_${++parent.savepointCount}`;
-    await parent.execute(raw(`SAVEPOINT ${spName}`));
+    await parent.control(raw(`SAVEPOINT ${spName}`));
     parent.savepointDepth = depth;
-    const scope: NestingScope = { executor: parent, depth, queue: Promise.resolve() };
+    const scope: NestingScope = { executor: parent, depth, queue: Promise.resolve(), closed: false };
     try {
-      const result = await this.ambient.run(parent, () => this.#scopes.run(scope, () => fn(parent)));
-      // A failure the callback swallowed still aborts the savepoint.
+      const result = await this.ambient.run(parent, () => this.#scopes.run(scope, () => fn(parent, scope)));
+      // Nested transactions started without await finish first; a swallowed failure still aborts.
+      await scope.queue;
       parent.assertUsable();
-      await parent.execute(raw(`RELEASE SAVEPOINT ${spName}`));
+      await parent.control(raw(`RELEASE SAVEPOINT ${spName}`));
       return result;
     } catch (error) {
+      await scope.queue;
       if (!parent.ended) {
         try {
           await parent.control(raw(`ROLLBACK TO SAVEPOINT ${spName}`));
@@ -118,6 +134,7 @@ export class TransactionRunner {
       }
       throw error;
     } finally {
+      scope.closed = true;
       parent.savepointDepth = depth - 1;
     }
   }
@@ -130,16 +147,27 @@ export class TransactionRunner {
       throw this.#adapter.classifyError(error, this.#context);
     }
     const ex = new Executor(this.#adapter, this.#context, tx, true);
+    ex.callerDepth = () => {
+      const scope = this.#scopes.getStore();
+      return scope?.executor === ex ? scope.depth : 0;
+    };
     try {
       let result: T;
       try {
         result = await this.ambient.run(ex, () => fn(ex));
-        // The callback swallowed a failed statement: never commit what is left (PostgreSQL could not).
+        // Nested transactions started without await finish first; never commit a transaction
+        // whose callback swallowed a failed statement (PostgreSQL could not).
+        await ex.rootScope.queue;
         ex.assertUsable();
       } catch (error) {
+        await ex.rootScope.queue;
+        ex.ended = true;
         await tx.rollback().catch(() => undefined);
         throw error;
       }
+      // From here on nothing may join the transaction: statements issued now would be lost or
+      // committed without their caller knowing.
+      ex.ended = true;
       try {
         await tx.commit();
       } catch (error) {
@@ -157,6 +185,7 @@ export class TransactionRunner {
       return result;
     } finally {
       ex.ended = true;
+      ex.rootScope.closed = true;
     }
   }
 
