@@ -122,6 +122,8 @@ export class SqliteStoreDriver implements Driver {
       this.#db.exec(options.readOnly ? 'BEGIN DEFERRED' : 'BEGIN IMMEDIATE');
       if (options.readOnly) this.#db.pragma('query_only = ON');
     } catch (error) {
+      // Never hand the connection back with a transaction left open on it.
+      if (this.#db.inTransaction) this.#db.exec('ROLLBACK');
       end();
       throw error;
     }
