@@ -1,6 +1,7 @@
 import {
   BusyError,
   DeadlockError,
+  type IsolationLevel,
   LockTimeoutError,
   NotFoundError,
   type RetryOptions,
@@ -27,6 +28,26 @@ class Boom extends Error {
 async function labelsOf(store: Store, tag: string): Promise<number[]> {
   const page = await store.repo(Sample).find({ label: tag }, { orderBy: { int: 'asc' } });
   return page.items.map((r) => r.int as number);
+}
+
+/** CONCURRENT read-modify-write increments at `isolation` (retried) must all survive. */
+async function expectNoLostUpdate(store: Store, isolation: IsolationLevel): Promise<void> {
+  const account = await store.repo(Account).insert(newAccount());
+  await Promise.all(
+    Array.from({ length: CONCURRENT }, () =>
+      store.transaction(
+        async (tx) => {
+          const row = await tx.repo(Account).get(account.id);
+          if (!row) throw new Error('the account disappeared');
+          await tx.repo(Account).update(account.id, { balance: row.balance + 1 });
+        },
+        { isolation, retry: { attempts: 50 } },
+      ),
+    ),
+  );
+  const final = await store.repo(Account).get(account.id);
+  expect(final?.balance).toBe(CONCURRENT);
+  expect(final?.version).toBe(CONCURRENT + 1);
 }
 
 export const transactionsSuite = defineSuite('transactions', {
@@ -496,45 +517,11 @@ export const transactionsSuite = defineSuite('transactions', {
   },
   "isolation 'serializable' is honoured: 8 concurrent read-modify-write transactions lose no update": {
     needs: ['isolationLevels'],
-    run: async ({ store }) => {
-      const account = await store.repo(Account).insert(newAccount());
-      await Promise.all(
-        Array.from({ length: CONCURRENT }, () =>
-          store.transaction(
-            async (tx) => {
-              const row = await tx.repo(Account).get(account.id);
-              if (!row) throw new Error('the account disappeared');
-              await tx.repo(Account).update(account.id, { balance: row.balance + 1 });
-            },
-            { isolation: 'serializable', retry: { attempts: 50 } },
-          ),
-        ),
-      );
-      const final = await store.repo(Account).get(account.id);
-      expect(final?.balance).toBe(CONCURRENT);
-      expect(final?.version).toBe(CONCURRENT + 1);
-    },
+    run: ({ store }) => expectNoLostUpdate(store, 'serializable'),
   },
   "isolation 'repeatable read' is honoured: 8 concurrent read-modify-write transactions lose no update": {
     needs: ['isolationLevels'],
-    run: async ({ store }) => {
-      const account = await store.repo(Account).insert(newAccount());
-      await Promise.all(
-        Array.from({ length: CONCURRENT }, () =>
-          store.transaction(
-            async (tx) => {
-              const row = await tx.repo(Account).get(account.id);
-              if (!row) throw new Error('the account disappeared');
-              await tx.repo(Account).update(account.id, { balance: row.balance + 1 });
-            },
-            { isolation: 'repeatable read', retry: { attempts: 50 } },
-          ),
-        ),
-      );
-      const final = await store.repo(Account).get(account.id);
-      expect(final?.balance).toBe(CONCURRENT);
-      expect(final?.version).toBe(CONCURRENT + 1);
-    },
+    run: ({ store }) => expectNoLostUpdate(store, 'repeatable read'),
   },
   'forUpdate inside a transaction serialises 8 concurrent read-modify-write transactions at the default isolation':
     {
