@@ -1,4 +1,4 @@
-import { defineEntity, p } from '@switchyard/core';
+import { defineEntity, p, searchable } from '@switchyard/core';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -46,4 +46,24 @@ export const Post = defineEntity({
   },
 });
 
-export const conformanceSchema = [Sample, Account, Post];
+/**
+ * A searchable document: title weighs three times the body, and every search is scoped to a
+ * tenant (each search test uses its own tenant, so tests sharing a database never see each other).
+ */
+export const Article = searchable(
+  defineEntity({
+    name: 'Article',
+    tableName: 'sy_article',
+    properties: {
+      id: p.uuid().primary(),
+      tenant: p.string().length(40),
+      title: p.string().length(300),
+      body: p.text().nullable(),
+      tag: p.string().length(40).nullable(),
+      rank: p.integer().nullable(),
+    },
+  }),
+  { fields: { title: 3, body: 1 }, tenant: 'tenant' },
+);
+
+export const conformanceSchema = [Sample, Account, Post, Article];

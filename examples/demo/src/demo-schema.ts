@@ -1,4 +1,4 @@
-import { defineEntity, p } from '@switchyard/core';
+import { defineEntity, p, searchable } from '@switchyard/core';
 
 export const Owner = defineEntity({
   name: 'Owner',
@@ -10,19 +10,23 @@ export const Owner = defineEntity({
   },
 });
 
-export const Note = defineEntity({
-  name: 'Note',
-  tableName: 'demo_note',
-  properties: {
-    id: p.uuid().primary(),
-    owner: () => p.manyToOne(Owner),
-    title: p.string().length(200),
-    body: p.text(),
-    tags: p.json<string[]>(),
-    pinned: p.boolean(),
-    createdAt: p.datetime().onCreate(() => new Date()),
-    version: p.integer().version(),
-  },
-});
+// Titles weigh twice the body in search relevance.
+export const Note = searchable(
+  defineEntity({
+    name: 'Note',
+    tableName: 'demo_note',
+    properties: {
+      id: p.uuid().primary(),
+      owner: () => p.manyToOne(Owner),
+      title: p.string().length(200),
+      body: p.text(),
+      tags: p.json<string[]>(),
+      pinned: p.boolean(),
+      createdAt: p.datetime().onCreate(() => new Date()),
+      version: p.integer().version(),
+    },
+  }),
+  { fields: { title: 2, body: 1 } },
+);
 
 export const demoSchema = [Owner, Note];

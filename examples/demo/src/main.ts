@@ -4,6 +4,15 @@ import pc from 'picocolors';
 import { demoSchema, Note, Owner } from './demo-schema.ts';
 
 const TAGS = ['ops', 'db', 'release', 'oncall', 'ideas'];
+const TOPICS = [
+  'The write lock is held while the migration runs on PostgreSQL.',
+  'Rotate the on-call pager before the 2.0.1 release.',
+  "Check the replica's lag; MariaDB needs a restart after the upgrade.",
+  'SQLite in WAL mode lets readers run while one writer holds the lock.',
+  'Ideas: full-text search for the Straße dataset, café menus and 東京 guides.',
+  'Release notes for the e-mail service: fixed C# client retries.',
+  'Nothing to see here.',
+];
 const steps: [string, string, number][] = [];
 
 async function step<T>(name: string, run: () => Promise<T>, describe: (result: T) => string): Promise<T> {
@@ -56,7 +65,7 @@ async function main(): Promise<void> {
           Array.from({ length: 240 }, (_, i) => ({
             owner: i % 3 === 0 ? grace.id : ada.id,
             title: `Note ${String(i + 1).padStart(3, '0')}: ${TAGS[i % TAGS.length]} checklist`,
-            body: `Body of note ${i + 1} — with ünïcödé and emoji 🚂`,
+            body: `${TOPICS[i % TOPICS.length]} (note ${i + 1}, with ünïcödé and emoji 🚂)`,
             tags: [TAGS[i % TAGS.length] as string, TAGS[(i * 7) % TAGS.length] as string],
             pinned: i % 17 === 0,
             createdAt: new Date(Date.UTC(2026, 0, 1) + i * 3_600_000),
@@ -129,6 +138,24 @@ async function main(): Promise<void> {
         return { moved, kept: (await notes.count()) === before };
       },
       ({ moved, kept }) => `${moved} pinned notes moved to Grace; a failed transaction rolled back: ${kept}`,
+    );
+
+    await step(
+      'search',
+      async () => {
+        const query = '"write lock" OR strasse -mariadb';
+        const page = await store.search(Note, query, { limit: 5, highlight: true });
+        const best = page.hits[0];
+        const snippet = best?.snippets?.body;
+        const marked = snippet
+          ? snippet.highlights.reduceRight(
+              (text, r) => `${text.slice(0, r.start)}[${text.slice(r.start, r.end)}]${text.slice(r.end)}`,
+              snippet.text,
+            )
+          : 'no hit';
+        return `${query} → ${page.hits.length} of the best hits, e.g. ${marked}`;
+      },
+      (s) => s,
     );
 
     await step(

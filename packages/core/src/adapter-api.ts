@@ -6,6 +6,7 @@ import type { MikroORM, Options } from '@mikro-orm/core';
 import type { Capabilities } from './capabilities.ts';
 import type { SwitchyardError } from './errors.ts';
 import type { ColumnPreparer } from './schema/schema-discovery.ts';
+import type { SearchDialect } from './search/search-dialect.ts';
 import type { SqlDialect } from './sql/sql-dialect.ts';
 import type { ValueCodec } from './sql/value-codec.ts';
 
@@ -15,9 +16,22 @@ export * from './errors.ts';
 export { foldCase } from './query/fold-case.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
 export type { ColumnPreparer } from './schema/schema-discovery.ts';
+export { encodeDocument, MAX_DOCUMENT_TOKENS, MAX_TOKEN_OCCURRENCES } from './search/document-encoder.ts';
+export { normalizeQuery } from './search/query-normalizer.ts';
+export { parseQuery, type QueryItem, type QueryNode } from './search/query-parser.ts';
+export type { SearchDialect, SearchFieldSpec, SearchIndexSpec } from './search/search-dialect.ts';
+export {
+  FILLER_TOKEN,
+  positiveTerms,
+  type SearchAnd,
+  type SearchExpr,
+  type SearchOr,
+  type SearchTerm,
+} from './search/search-expr.ts';
+export { encodeToken, normalizeText, tokenize } from './search/text-normalizer.ts';
 export { decodePlain, type PlainKind, parseSqlTimestamp } from './sql/codec-kit.ts';
 export type { JsonPath, JsonScalarType, SortDirection, SqlDialect } from './sql/sql-dialect.ts';
-export { ident, join, raw, Sql, sql } from './sql/sql-fragment.ts';
+export { type CompiledQuery, compile, ident, join, raw, Sql, sql } from './sql/sql-fragment.ts';
 export type { ValueCodec } from './sql/value-codec.ts';
 export { type ParsedUrl, parseDatabaseUrl, redactUrl } from './store/database-url.ts';
 export { readServerOptions, type ServerOptions } from './store/server-options.ts';
@@ -105,6 +119,11 @@ export interface Adapter {
   readonly codec: ValueCodec;
   /** Adjusts MikroORM's column definitions so every portable kind is stored exactly. */
   readonly prepareColumn: ColumnPreparer;
+  /**
+   * Full-text search (DESIGN §5). Optional: without it, searchable entities and `store.search`
+   * are refused with UnsupportedFeatureError.
+   */
+  readonly search?: SearchDialect;
   /**
    * MikroORM options (driver, connection) for the URL. MUST NOT connect. Core adds the entities and
    * the discovery hook.

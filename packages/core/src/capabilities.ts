@@ -14,6 +14,11 @@ export interface Capabilities {
   forUpdate: boolean;
   /** `transaction(fn, { readOnly: true })` refuses writes in the transaction. Default: true. */
   readOnlyTransactions: boolean;
+  /**
+   * Full-text search (`searchable` entities, `store.search`). Default: true when the adapter has a
+   * search dialect, and always false without one.
+   */
+  search: boolean;
 }
 
 export const defaultCapabilities: Capabilities = Object.freeze({
@@ -21,6 +26,7 @@ export const defaultCapabilities: Capabilities = Object.freeze({
   isolationLevels: true,
   forUpdate: true,
   readOnlyTransactions: true,
+  search: true,
 });
 
 export function resolveCapabilities(declared: Partial<Capabilities> | undefined): Capabilities {

@@ -18,11 +18,13 @@ export type {
 } from './query/filter-types.ts';
 export { foldCase } from './query/fold-case.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
+export { type SearchDeclaration, searchable } from './search/searchable.ts';
 export { registerAdapter } from './store/adapter-loader.ts';
 export { redactUrl } from './store/database-url.ts';
 export { DEFAULT_DATABASE_URL, type OpenStoreOptions, openStore } from './store/open-store.ts';
 export type {
   AnyEntitySchema,
+  BulkInsertOptions,
   FindOptions,
   HealthReport,
   InsertInput,
@@ -31,8 +33,13 @@ export type {
   Repository,
   RetryOptions,
   Row,
+  SearchHit,
+  SearchOptions,
+  SearchPage,
+  Snippet,
   Store,
   StreamOptions,
+  TextRange,
   TransactionOptions,
   TransactionScope,
   WriteOptions,

@@ -1,8 +1,9 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import { resolveCapabilities } from '../capabilities.ts';
-import { ConfigurationError, SwitchyardError } from '../errors.ts';
+import { ConfigurationError, SwitchyardError, UnsupportedFeatureError } from '../errors.ts';
 import { SchemaDiscovery } from '../schema/schema-discovery.ts';
+import { buildSearchModels } from '../search/search-model.ts';
 import { raw } from '../sql/sql-fragment.ts';
 import { loadAdapter } from './adapter-loader.ts';
 import { parseDatabaseUrl, redactUrl } from './database-url.ts';
@@ -70,6 +71,19 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       debug: false,
     });
     const schema = discovery.buildModel(orm.getMetadata());
+    const search = buildSearchModels(options.schema, schema, orm.getMetadata());
+    const capabilities = resolveCapabilities({
+      ...adapter.capabilities,
+      search: Boolean(adapter.search) && (adapter.capabilities?.search ?? true),
+    });
+    if (search.size > 0 && !capabilities.search) {
+      const names = [...search.keys()].map((m) => m.name).join(', ');
+      throw new UnsupportedFeatureError(
+        'search',
+        adapter.name,
+        `the schema declares searchable entities (${names})`,
+      );
+    }
     driver = await adapter.createDriver(orm, context);
     await new Executor(adapter, context, driver, false).query(raw('SELECT 1'));
     return new StoreImpl({
@@ -78,7 +92,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       orm,
       driver,
       schema,
-      capabilities: resolveCapabilities(adapter.capabilities),
+      search,
+      capabilities,
       retry: resolveRetry(options.retry, defaultRetry),
     });
   } catch (error) {

@@ -11,12 +11,13 @@ import type { FilterCompiler } from '../query/filter-compiler.ts';
 import { afterPredicate, orderByClause, resolveSortKeys } from '../query/sort-keys.ts';
 import type { EntityModel, PropertyModel } from '../schema/entity-model.ts';
 import { normalizeValue } from '../schema/value-validation.ts';
+import type { SearchIndexWriter } from '../search/index-writer.ts';
 import type { SqlDialect } from '../sql/sql-dialect.ts';
 import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
 import type { ValueCodec } from '../sql/value-codec.ts';
 import type { RowCodec } from './row-codec.ts';
 import type { Executor } from './session.ts';
-import type { FindOptions, Page, StreamOptions, WriteOptions } from './store-types.ts';
+import type { BulkInsertOptions, FindOptions, Page, StreamOptions, WriteOptions } from './store-types.ts';
 
 type Plain = Record<string, unknown>;
 
@@ -28,6 +29,8 @@ export interface RepositoryContext {
   readonly rows: RowCodec;
   readonly filters: FilterCompiler;
   readonly capabilities: Capabilities;
+  /** Keeps the entity's search index exact, when the entity is searchable. */
+  readonly search: SearchIndexWriter | undefined;
   /** The executor calls run on now (the ambient or bound transaction, or the driver). */
   executor(): Executor;
   /** Runs `fn` atomically: on the current transaction, or in a new one. */
@@ -55,7 +58,15 @@ export class RepositoryImpl {
 
   async insert(data: unknown): Promise<Plain> {
     const row = this.#ctx.rows.prepareInsert(this.#entity, data);
-    await this.#ctx.executor().execute(this.#insertSql([row]));
+    const search = this.#ctx.search;
+    if (!search) {
+      await this.#ctx.executor().execute(this.#insertSql([row]));
+      return row;
+    }
+    await this.#ctx.atomic(async (ex) => {
+      await ex.execute(this.#insertSql([row]));
+      await search.insert(ex, [row]);
+    });
     return row;
   }
 
@@ -71,8 +82,45 @@ export class RepositoryImpl {
       for (let i = 0; i < rows.length; i += perStatement) {
         await ex.execute(this.#insertSql(rows.slice(i, i + perStatement)));
       }
+      await this.#ctx.search?.insert(ex, rows);
     });
     return rows;
+  }
+
+  async bulkInsert(source: unknown, options: BulkInsertOptions = {}): Promise<number> {
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ValidationError(`${this.#entity.name}: batchSize must be a positive integer.`);
+    }
+    if (
+      source === null ||
+      typeof source !== 'object' ||
+      !(Symbol.iterator in source || Symbol.asyncIterator in source)
+    ) {
+      throw new ValidationError(
+        `${this.#entity.name}: bulkInsert takes an iterable or async iterable of rows.`,
+      );
+    }
+    if (this.#ctx.executor().inTransaction) {
+      throw new ValidationError(
+        `${this.#entity.name}: bulkInsert commits batch by batch and cannot run inside a transaction; use insertMany there.`,
+      );
+    }
+    let inserted = 0;
+    let batch: unknown[] = [];
+    const flush = async () => {
+      await this.insertMany(batch);
+      inserted += batch.length;
+      batch = [];
+      // Between batches every other writer waiting for the database gets its turn.
+      await new Promise((resolve) => setImmediate(resolve));
+    };
+    for await (const row of source as AsyncIterable<unknown>) {
+      batch.push(row);
+      if (batch.length >= batchSize) await flush();
+    }
+    if (batch.length > 0) await flush();
+    return inserted;
   }
 
   #insertSql(rows: readonly Plain[]): Sql {
@@ -187,6 +235,7 @@ export class RepositoryImpl {
       const row = await this.get(id);
       if (!row) throw this.#notFound(id);
       if (sets.length === 0 && expected !== undefined) this.#checkVersion(row, expected);
+      if (this.#ctx.search?.touches(patch)) await this.#ctx.search.update(ex, row);
       return row;
     });
   }
@@ -210,6 +259,7 @@ export class RepositoryImpl {
         );
         if (existing.length === 0) {
           await ex.execute(this.#insertSql([row]));
+          await this.#ctx.search?.insert(ex, [row]);
           return row;
         }
         return this.update(id, patch);

@@ -1,10 +1,19 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
-import { ConfigurationError, StoreClosedError, TransactionEndedError, ValidationError } from '../errors.ts';
+import {
+  ConfigurationError,
+  StoreClosedError,
+  TransactionEndedError,
+  UnsupportedFeatureError,
+  ValidationError,
+} from '../errors.ts';
 import { FilterCompiler } from '../query/filter-compiler.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
-import { raw } from '../sql/sql-fragment.ts';
+import { SearchIndexWriter } from '../search/index-writer.ts';
+import type { SearchModel } from '../search/search-model.ts';
+import { SearchRunner } from '../search/search-runner.ts';
+import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
 import { redactUrl } from './database-url.ts';
 import { type RepositoryContext, RepositoryImpl } from './repository-impl.ts';
 import type { ResolvedRetry } from './retry-policy.ts';
@@ -12,8 +21,12 @@ import { RowCodec } from './row-codec.ts';
 import { Executor, type NestingScope } from './session.ts';
 import type {
   AnyEntitySchema,
+  BulkInsertOptions,
   HealthReport,
   Repository,
+  Row,
+  SearchOptions,
+  SearchPage,
   Store,
   TransactionOptions,
   TransactionScope,
@@ -26,6 +39,8 @@ export interface StoreParts {
   readonly orm: MikroORM;
   readonly driver: Driver;
   readonly schema: SchemaModel;
+  /** The searchable entities. */
+  readonly search: ReadonlyMap<EntityModel, SearchModel>;
   readonly capabilities: Capabilities;
   readonly retry: ResolvedRetry;
 }
@@ -40,6 +55,8 @@ export class StoreImpl implements Store {
   readonly #rows: RowCodec;
   readonly #filters: FilterCompiler;
   readonly #repositories = new Map<EntityModel, Repository<AnyEntitySchema>>();
+  readonly #indexWriters = new Map<EntityModel, SearchIndexWriter>();
+  readonly #searchRunner: SearchRunner | undefined;
   #closed = false;
 
   constructor(parts: StoreParts) {
@@ -57,6 +74,10 @@ export class StoreImpl implements Store {
     );
     this.#rows = new RowCodec(parts.adapter.codec);
     this.#filters = new FilterCompiler(parts.adapter.dialect, parts.adapter.codec);
+    for (const [entity, model] of parts.search)
+      this.#indexWriters.set(entity, new SearchIndexWriter(model, this.#rows));
+    const dialect = parts.adapter.search;
+    this.#searchRunner = dialect && new SearchRunner({ dialect, rows: this.#rows, filters: this.#filters });
   }
 
   repo<E extends AnyEntitySchema>(entity: E): Repository<E> {
@@ -80,12 +101,88 @@ export class StoreImpl implements Store {
    * other applications' tables.
    */
   migrate(): Promise<void> {
-    return this.#schemaWork('migrate', () => this.orm.schema.update({ safe: true, dropTables: false }));
+    return this.#schemaWork('migrate', async () => {
+      await this.orm.schema.update({ safe: true, dropTables: false });
+      await this.#runSchemaStatements((dialect, spec) => dialect.createIndex(spec));
+    });
   }
 
-  /** Drops the tables of this store's schema definition, and nothing else. */
+  /** Drops the tables of this store's schema definition (and their search indexes), and nothing else. */
   dropSchema(): Promise<void> {
-    return this.#schemaWork('dropSchema', () => this.orm.schema.drop());
+    return this.#schemaWork('dropSchema', async () => {
+      await this.#runSchemaStatements((dialect, spec) => dialect.dropIndex(spec));
+      await this.orm.schema.drop();
+    });
+  }
+
+  /** Search DDL runs on the driver itself: `exclusive` already holds what it needs. */
+  async #runSchemaStatements(
+    statements: (dialect: NonNullable<StoreParts['adapter']['search']>, spec: SearchModel['spec']) => Sql[],
+  ): Promise<void> {
+    const dialect = this.#parts.adapter.search;
+    if (!dialect) return;
+    for (const model of this.#parts.search.values()) {
+      for (const statement of statements(dialect, model.spec)) await this.#driverExecutor.execute(statement);
+    }
+  }
+
+  search<E extends AnyEntitySchema>(
+    entity: E,
+    query: string,
+    options?: SearchOptions<Row<E>>,
+  ): Promise<SearchPage<Row<E>>> {
+    this.#assertOpen();
+    const model = this.#searchModel(entity);
+    const executor = this.#runner.ambient.getStore() ?? this.#driverExecutor;
+    return (this.#searchRunner as SearchRunner).search(
+      model,
+      executor,
+      query,
+      options as SearchOptions<Record<string, unknown>>,
+    ) as unknown as Promise<SearchPage<Row<E>>>;
+  }
+
+  async reindex(entity: AnyEntitySchema, options: BulkInsertOptions = {}): Promise<number> {
+    this.#assertOpen();
+    const model = this.#searchModel(entity);
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) {
+      throw new ValidationError(`${model.entity.name}: batchSize must be a positive integer.`);
+    }
+    if (this.#runner.ambient.getStore()) {
+      throw new ValidationError('reindex() commits batch by batch and cannot run inside a transaction.');
+    }
+    const writer = this.#indexWriters.get(model.entity) as SearchIndexWriter;
+    const entityModel = model.entity;
+    const pk = entityModel.primaryKey;
+    const columns = join(entityModel.properties.map((p) => ident(p.column)));
+    let indexed = 0;
+    let after: unknown;
+    for (;;) {
+      const from = after === undefined ? raw('') : sql` WHERE ${ident(pk.column)} > ${after}`;
+      const batch = (
+        await this.#driverExecutor.query(
+          sql`SELECT ${columns} FROM ${ident(entityModel.table)}${from} ORDER BY ${ident(pk.column)} LIMIT ${raw(String(batchSize))}`,
+        )
+      ).map((r) => this.#rows.decode(entityModel, r));
+      if (batch.length === 0) return indexed;
+      await this.#runner.atomic((ex) => writer.replace(ex, batch));
+      indexed += batch.length;
+      after = this.#rows.encode(pk, (batch[batch.length - 1] as Record<string, unknown>)[pk.name]);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  #searchModel(entity: AnyEntitySchema): SearchModel {
+    const entityModel = this.#model(entity);
+    if (!this.capabilities.search) throw new UnsupportedFeatureError('search', this.backend);
+    const model = this.#parts.search.get(entityModel);
+    if (!model) {
+      throw new ConfigurationError(
+        `${entityModel.name} is not searchable; declare its fields with searchable(${entityModel.name}, { fields: […] }).`,
+      );
+    }
+    return model;
   }
 
   async #schemaWork(name: string, work: () => Promise<void>): Promise<void> {
@@ -169,6 +266,7 @@ export class StoreImpl implements Store {
       rows: this.#rows,
       filters: this.#filters,
       capabilities: this.capabilities,
+      search: this.#indexWriters.get(this.#model(entity)),
       executor: () => {
         this.#assertOpen();
         if (nesting?.closed) {

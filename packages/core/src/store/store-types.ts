@@ -9,6 +9,9 @@ import type {
 import type { IsolationLevel } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
 import type { OrderBy, Where } from '../query/filter-types.ts';
+import type { Snippet, TextRange } from '../search/highlighter.ts';
+
+export type { Snippet, TextRange } from '../search/highlighter.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: entity schemas are generic over every entity shape.
 export type AnyEntitySchema = EntitySchema<any, any>;
@@ -56,6 +59,41 @@ export interface StreamOptions<T> {
   batchSize?: number;
 }
 
+export interface BulkInsertOptions {
+  /** Rows per transaction. Default 1000. */
+  batchSize?: number;
+}
+
+export interface SearchOptions<T> {
+  /** Any repository filter: only matching rows are returned. */
+  where?: Where<T>;
+  /** Required exactly when the entity's search declaration names a tenant property. */
+  tenant?: string | number;
+  /** Hits per page, 1–1000. Default 20. */
+  limit?: number;
+  /** `nextCursor` of the previous page of the same query, filter and tenant. */
+  cursor?: string | null;
+  /** Adds highlights and a snippet per searchable field to every hit. */
+  highlight?: boolean | { snippetTokens?: number };
+}
+
+export interface SearchHit<T> {
+  item: T;
+  /** Higher is more relevant. Comparable within one result list, not across backends. */
+  relevance: number;
+  /** Per searchable field: ranges of the original text that matched (with `highlight`). */
+  highlights?: Record<string, TextRange[]>;
+  /** Per searchable field: an excerpt around the best match (with `highlight`). */
+  snippets?: Record<string, Snippet>;
+}
+
+export interface SearchPage<T> {
+  /** Most relevant first; equal relevance in primary-key order. */
+  hits: SearchHit<T>[];
+  /** Cursor for the next page, or null when this page is the last one. */
+  nextCursor: string | null;
+}
+
 export interface WriteOptions {
   /** Optimistic locking: the write fails with VersionConflictError unless the row has this version. */
   expectedVersion?: number;
@@ -100,6 +138,15 @@ export interface Repository<E> {
   delete(id: string, options?: WriteOptions): Promise<boolean>;
   /** Deletes every matching row; returns how many. An empty filter is refused (use `{ $and: [] }`). */
   deleteMany(where: Where<Row<E>>): Promise<number>;
+  /**
+   * Loads many rows fast: inserted in transactions of `batchSize` rows (search documents included),
+   * other writers getting their turn between batches. Not atomic as a whole — a failure leaves the
+   * batches before it committed — and refused inside a transaction. Returns the number inserted.
+   */
+  bulkInsert(
+    rows: Iterable<InsertInput<E>> | AsyncIterable<InsertInput<E>>,
+    options?: BulkInsertOptions,
+  ): Promise<number>;
   /** Every matching row, fetched in keyset batches: memory stays flat however many rows match. */
   stream(where?: Where<Row<E>>, options?: StreamOptions<Row<E>>): AsyncIterable<Row<E>>;
 }
@@ -153,6 +200,21 @@ export interface Store extends TransactionScope {
    * (a savepoint) and is not retried on its own.
    */
   transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * Full-text search over an entity declared with `searchable` (DESIGN §5). Never fails on the
+   * query text: any string is a valid query, and one without a positive term finds nothing. Sees
+   * committed writes (whether it sees the current transaction's own writes differs by backend).
+   */
+  search<E extends AnyEntitySchema>(
+    entity: E,
+    query: string,
+    options?: SearchOptions<Row<E>>,
+  ): Promise<SearchPage<Row<E>>>;
+  /**
+   * Rebuilds the search documents of every row of a searchable entity (after raw SQL writes, or a
+   * changed normaliser), in batches, each its own transaction. Returns the number of rows indexed.
+   */
+  reindex(entity: AnyEntitySchema, options?: BulkInsertOptions): Promise<number>;
   /** Brings the database schema up to the schema definition (tables, columns, indexes). */
   migrate(): Promise<void>;
   /** Drops every table of the schema definition. For tests and tooling. */

@@ -1,0 +1,111 @@
+/**
+ * The one normaliser of DESIGN §5, used for documents and queries alike, so no backend's
+ * tokenizer, stopwords, minimum word length or collation can change what matches.
+ *
+ * Text is taken one unit at a time (a character with the combining marks that follow it), so every
+ * token knows where it came from in the original text (highlights are computed from that). Each
+ * unit is: NFKC, full case folding (`ß` → `ss`, `ẞ` → `ss`, final sigma → `σ`), Latin diacritics
+ * removed (`é` → `e`, and the letters with a stroke: `ł ø đ ħ ŧ` → `l o d h t`). A token is a run of
+ * letters, digits and marks; everything else (spaces, punctuation, `_`, apostrophes, symbols,
+ * emoji) separates tokens; each CJK ideograph or kana is a token of its own. A token longer than
+ * {@link MAX_TOKEN_BYTES} bytes of UTF-8 is dropped.
+ */
+
+/** Longest token kept, in UTF-8 bytes (40 Latin letters, 20 Greek or Cyrillic, 13 in most other scripts). */
+export const MAX_TOKEN_BYTES = 40;
+
+export interface TextToken {
+  /** The normalised token. */
+  readonly text: string;
+  /** Offsets in the original string (UTF-16 code units): `original.slice(start, end)` is the source. */
+  readonly start: number;
+  readonly end: number;
+}
+
+const UNIT = /\P{M}\p{M}*|\p{M}+/gu;
+const LATIN = /\p{Script=Latin}/u;
+const MARKS = /\p{M}/gu;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const MARK = /\p{M}/u;
+const STANDALONE = /[\p{Script_Extensions=Han}\p{Script_Extensions=Hiragana}\p{Script_Extensions=Katakana}]/u;
+const STROKES: Readonly<Record<string, string>> = {
+  ł: 'l',
+  ø: 'o',
+  đ: 'd',
+  ħ: 'h',
+  ŧ: 't',
+  ƀ: 'b',
+  ƶ: 'z',
+  ɨ: 'i',
+};
+const STROKE = /[łøđħŧƀƶɨ]/gu;
+const encoder = new TextEncoder();
+
+const unitCache = new Map<string, string>();
+
+/** The normalised form of one unit (cached: texts repeat the same few hundred units). */
+function normalizeUnit(unit: string): string {
+  const cached = unitCache.get(unit);
+  if (cached !== undefined) return cached;
+  let s = unit.normalize('NFKC').toLowerCase().toUpperCase().toLowerCase().replace(/ς/g, 'σ');
+  if (LATIN.test(s)) {
+    s = s
+      .normalize('NFD')
+      .replace(MARKS, '')
+      .replace(STROKE, (c) => STROKES[c] ?? c);
+  }
+  s = s.normalize('NFC');
+  if (unitCache.size < 50_000) unitCache.set(unit, s);
+  return s;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) as number;
+    n += cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+  }
+  return n;
+}
+
+/** Splits `text` into normalised tokens with their positions in `text`. */
+export function tokenize(text: string): TextToken[] {
+  const tokens: TextToken[] = [];
+  let current = '';
+  let start = 0;
+  let end = 0;
+  const flush = () => {
+    if (current && utf8Length(current) <= MAX_TOKEN_BYTES) tokens.push({ text: current, start, end });
+    current = '';
+  };
+  for (const match of text.matchAll(UNIT)) {
+    const unitStart = match.index;
+    const unitEnd = unitStart + match[0].length;
+    for (const ch of normalizeUnit(match[0])) {
+      if (STANDALONE.test(ch) && WORD_CHAR.test(ch)) {
+        flush();
+        tokens.push({ text: ch, start: unitStart, end: unitEnd });
+      } else if (WORD_CHAR.test(ch) || (current && MARK.test(ch))) {
+        if (!current) start = unitStart;
+        current += ch;
+        end = unitEnd;
+      } else {
+        flush();
+      }
+    }
+  }
+  flush();
+  return tokens;
+}
+
+/** The normalised tokens of `text`, without positions. */
+export function normalizeText(text: string): string[] {
+  return tokenize(text).map((t) => t.text);
+}
+
+/** A normalised token in the index alphabet: `x` + hex of its UTF-8 bytes. */
+export function encodeToken(token: string): string {
+  let hex = 'x';
+  for (const byte of encoder.encode(token)) hex += byte.toString(16).padStart(2, '0');
+  return hex;
+}
