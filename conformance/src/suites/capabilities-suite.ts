@@ -8,7 +8,7 @@ import {
 } from '@switchyard/core';
 import type { Adapter } from '@switchyard/core/adapter';
 import { expect } from 'vitest';
-import { Account, Sample } from '../conformance-schema.ts';
+import { Account, Article, Sample } from '../conformance-schema.ts';
 import { defineSuite, type SuiteContext } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
 import { newTag } from './suite-helpers.ts';
@@ -129,6 +129,17 @@ const refusals: Record<keyof Capabilities, (context: SuiteContext) => Promise<vo
     await store.transaction((tx) => tx.repo(Sample).insert({ label: tag }), { readOnly: false });
     expect(await countTagged(context.store, tag)).toBe(1);
   },
+  async search(context) {
+    // A schema with a searchable entity cannot open at all: its writes would need the index.
+    await expectUnsupported(storeWithout(context, 'search'), 'search');
+    const store = await context.openStore({
+      schema: [Sample],
+      adapter: declaring(context.adapter, { ...context.adapter.capabilities, search: false }),
+    });
+    expect(store.capabilities.search).toBe(false);
+    await expectUnsupported(store.search(Article, 'anything', { tenant: 't' }), 'search');
+    await expectUnsupported(store.reindex(Article), 'search');
+  },
 };
 
 export const capabilitiesSuite = defineSuite('capabilities', {
@@ -137,14 +148,20 @@ export const capabilitiesSuite = defineSuite('capabilities', {
     adapter,
     openStore,
   }) => {
-    expect(store.capabilities).toEqual({ ...defaultCapabilities, ...adapter.capabilities });
+    // Search is the one flag that also needs code: without a search dialect it is always false.
+    const search = Boolean(adapter.search) && (adapter.capabilities?.search ?? true);
+    expect(store.capabilities).toEqual({ ...defaultCapabilities, ...adapter.capabilities, search });
     expect(Object.keys(store.capabilities).sort()).toEqual(Object.keys(defaultCapabilities).sort());
     expect((await store.health()).capabilities).toEqual(store.capabilities);
     // A flag the adapter leaves out takes its default; a declared one wins.
     const silent = await openStore({ adapter: declaring(adapter, undefined) });
-    expect(silent.capabilities).toEqual(defaultCapabilities);
+    expect(silent.capabilities).toEqual({ ...defaultCapabilities, search: Boolean(adapter.search) });
     const partial = await openStore({ adapter: declaring(adapter, { forUpdate: false }) });
-    expect(partial.capabilities).toEqual({ ...defaultCapabilities, forUpdate: false });
+    expect(partial.capabilities).toEqual({
+      ...defaultCapabilities,
+      forUpdate: false,
+      search: Boolean(adapter.search),
+    });
   },
   'every capability flag has a refusal test': async () => {
     expect(Object.keys(refusals).sort()).toEqual(Object.keys(defaultCapabilities).sort());
@@ -157,6 +174,8 @@ export const capabilitiesSuite = defineSuite('capabilities', {
     refusals.forUpdate,
   'readOnlyTransactions declared false: a readOnly transaction is refused with UnsupportedFeatureError and writes nothing':
     refusals.readOnlyTransactions,
+  'search declared false: a searchable schema, search and reindex are refused with UnsupportedFeatureError':
+    refusals.search,
   'savepoints declared true: a nested transaction rolls back alone': {
     needs: ['savepoints'],
     run: async ({ store }) => {

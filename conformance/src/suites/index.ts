@@ -8,6 +8,8 @@ import { filtersSuite } from './filters-suite.ts';
 import { lifecycleSuite } from './lifecycle-suite.ts';
 import { orderingSuite } from './ordering-suite.ts';
 import { paginationSuite } from './pagination-suite.ts';
+import { searchPropertySuite } from './search-property-suite.ts';
+import { searchSuite } from './search-suite.ts';
 import { transactionsSuite } from './transactions-suite.ts';
 import { typesSuite } from './types-suite.ts';
 
@@ -19,6 +21,8 @@ export const allSuites = [
   filtersSuite,
   orderingSuite,
   paginationSuite,
+  searchSuite,
+  searchPropertySuite,
   transactionsSuite,
   errorsSuite,
   concurrencySuite,

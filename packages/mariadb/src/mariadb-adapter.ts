@@ -7,6 +7,7 @@ import { prepareMariadbColumn } from './mariadb-columns.ts';
 import { BINARY_COLLATION, mariadbDialect } from './mariadb-dialect.ts';
 import { MariadbStoreDriver } from './mariadb-driver.ts';
 import { classifyMariadbError } from './mariadb-errors.ts';
+import { mariadbSearch } from './mariadb-search.ts';
 import { configureConnection } from './mariadb-session.ts';
 import { clientUrlOf, parseMariadbUrl } from './mariadb-url.ts';
 
@@ -38,6 +39,7 @@ export const mariadbAdapter: Adapter = {
   dialect: mariadbDialect,
   codec: mariadbCodec,
   prepareColumn: prepareMariadbColumn,
+  search: mariadbSearch,
   ormOptions(context): Partial<Options> {
     const location = parseMariadbUrl(context.url);
     const { poolMax: max } = readServerOptions(context, 'MariaDB');

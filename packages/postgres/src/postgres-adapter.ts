@@ -6,6 +6,7 @@ import { preparePostgresColumn } from './postgres-columns.ts';
 import { postgresDialect } from './postgres-dialect.ts';
 import { PostgresStoreDriver } from './postgres-driver.ts';
 import { classifyPostgresError } from './postgres-errors.ts';
+import { postgresSearch } from './postgres-search.ts';
 import { checkPostgresUrl } from './postgres-url.ts';
 
 /**
@@ -22,6 +23,7 @@ export const postgresAdapter: Adapter = {
   dialect: postgresDialect,
   codec: postgresCodec,
   prepareColumn: preparePostgresColumn,
+  search: postgresSearch,
   ormOptions(context): Partial<Options> {
     checkPostgresUrl(context.url);
     const { poolMax: max } = readServerOptions(context, 'PostgreSQL');

@@ -3,13 +3,13 @@ import { encodeToken, normalizeText } from './text-normalizer.ts';
 
 /**
  * Portable index limits, applied in core so every backend indexes exactly the same token stream.
- * PostgreSQL keeps at most 256 positions per lexeme and positions up to 16,383; the caps keep
+ * PostgreSQL keeps at most 255 positions per lexeme (to_tsvector) and positions up to 16,383; the caps keep
  * every document inside both, and the filler keeps later positions (and so phrases) exact.
  */
 /** Tokens indexed per document, all fields together; later tokens are not searchable. */
 export const MAX_DOCUMENT_TOKENS = 16_000;
 /** Occurrences of one token indexed per document; later ones hold their position but do not match. */
-export const MAX_TOKEN_OCCURRENCES = 256;
+export const MAX_TOKEN_OCCURRENCES = 255;
 /** Searchable fields per entity. */
 export const MAX_SEARCH_FIELDS = 16;
 

@@ -2,9 +2,9 @@ import { parseQuery, type QueryNode } from './query-parser.ts';
 import type { SearchExpr, SearchTerm } from './search-expr.ts';
 import { encodeToken, normalizeText } from './text-normalizer.ts';
 
-/** Terms used per query; later ones are ignored (the result can only grow). */
+/** Terms read per query; later ones are ignored (as if they were not typed). */
 export const MAX_QUERY_TERMS = 64;
-/** Tokens used per phrase; a longer phrase is matched on its first ones. */
+/** Tokens read per phrase; a longer phrase is matched on its first ones (the result can only grow). */
 export const MAX_PHRASE_TOKENS = 32;
 
 /** Matches no document (a group without a positive term). Distinct from "no constraint" (`undefined`). */

@@ -11,6 +11,7 @@ import {
 import { FilterCompiler } from '../query/filter-compiler.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
 import { SearchIndexWriter } from '../search/index-writer.ts';
+import type { SearchDialect } from '../search/search-dialect.ts';
 import type { SearchModel } from '../search/search-model.ts';
 import { SearchRunner } from '../search/search-runner.ts';
 import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
@@ -44,6 +45,8 @@ export interface StoreParts {
   readonly capabilities: Capabilities;
   readonly retry: ResolvedRetry;
 }
+
+type IndexStatements = (dialect: SearchDialect, spec: SearchModel['spec']) => Sql[];
 
 export class StoreImpl implements Store {
   readonly backend: string;
@@ -101,32 +104,19 @@ export class StoreImpl implements Store {
    * other applications' tables.
    */
   migrate(): Promise<void> {
-    return this.#schemaWork('migrate', async () => {
-      await this.orm.schema.update({ safe: true, dropTables: false });
-      await this.#runSchemaStatements((dialect, spec) => dialect.createIndex(spec));
+    return this.#schemaWork('migrate', () => this.orm.schema.update({ safe: true, dropTables: false }), {
+      after: (dialect, spec) => dialect.createIndex(spec),
     });
   }
 
   /** Drops the tables of this store's schema definition (and their search indexes), and nothing else. */
   dropSchema(): Promise<void> {
-    return this.#schemaWork('dropSchema', async () => {
-      await this.#runSchemaStatements((dialect, spec) => dialect.dropIndex(spec));
-      await this.orm.schema.drop();
+    return this.#schemaWork('dropSchema', () => this.orm.schema.drop(), {
+      before: (dialect, spec) => dialect.dropIndex(spec),
     });
   }
 
-  /** Search DDL runs on the driver itself: `exclusive` already holds what it needs. */
-  async #runSchemaStatements(
-    statements: (dialect: NonNullable<StoreParts['adapter']['search']>, spec: SearchModel['spec']) => Sql[],
-  ): Promise<void> {
-    const dialect = this.#parts.adapter.search;
-    if (!dialect) return;
-    for (const model of this.#parts.search.values()) {
-      for (const statement of statements(dialect, model.spec)) await this.#driverExecutor.execute(statement);
-    }
-  }
-
-  search<E extends AnyEntitySchema>(
+  async search<E extends AnyEntitySchema>(
     entity: E,
     query: string,
     options?: SearchOptions<Row<E>>,
@@ -134,12 +124,12 @@ export class StoreImpl implements Store {
     this.#assertOpen();
     const model = this.#searchModel(entity);
     const executor = this.#runner.ambient.getStore() ?? this.#driverExecutor;
-    return (this.#searchRunner as SearchRunner).search(
+    return (await (this.#searchRunner as SearchRunner).search(
       model,
       executor,
       query,
       options as SearchOptions<Record<string, unknown>>,
-    ) as unknown as Promise<SearchPage<Row<E>>>;
+    )) as unknown as SearchPage<Row<E>>;
   }
 
   async reindex(entity: AnyEntitySchema, options: BulkInsertOptions = {}): Promise<number> {
@@ -174,8 +164,8 @@ export class StoreImpl implements Store {
   }
 
   #searchModel(entity: AnyEntitySchema): SearchModel {
-    const entityModel = this.#model(entity);
     if (!this.capabilities.search) throw new UnsupportedFeatureError('search', this.backend);
+    const entityModel = this.#model(entity);
     const model = this.#parts.search.get(entityModel);
     if (!model) {
       throw new ConfigurationError(
@@ -185,17 +175,36 @@ export class StoreImpl implements Store {
     return model;
   }
 
-  async #schemaWork(name: string, work: () => Promise<void>): Promise<void> {
+  /**
+   * Runs MikroORM's schema work under the driver's `exclusive`, and the search index statements
+   * through the driver's own executor — after the tables exist on migrate, before they go on
+   * drop. (Inside `exclusive` the driver's own methods would wait for the connection it holds.)
+   */
+  async #schemaWork(
+    name: string,
+    work: () => Promise<void>,
+    index: { before?: IndexStatements; after?: IndexStatements },
+  ): Promise<void> {
     this.#assertOpen();
     if (this.#runner.ambient.getStore()) {
       throw new ValidationError(`${name}() cannot run inside a transaction.`);
     }
     const driver = this.#parts.driver;
+    const runIndexStatements = async (statements: IndexStatements | undefined) => {
+      const dialect = this.#parts.adapter.search;
+      if (!dialect || !statements) return;
+      for (const model of this.#parts.search.values()) {
+        for (const statement of statements(dialect, model.spec))
+          await this.#driverExecutor.execute(statement);
+      }
+    };
+    await runIndexStatements(index.before);
     try {
       await (driver.exclusive ? driver.exclusive(work) : work());
     } catch (error) {
       throw this.#driverExecutor.classify(error);
     }
+    await runIndexStatements(index.after);
   }
 
   async health(): Promise<HealthReport> {
