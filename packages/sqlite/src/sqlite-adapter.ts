@@ -8,6 +8,7 @@ import { prepareSqliteColumn } from './sqlite-columns.ts';
 import { sqliteDialect } from './sqlite-dialect.ts';
 import { SqliteStoreDriver } from './sqlite-driver.ts';
 import { classifySqliteError } from './sqlite-errors.ts';
+import { FTS_TABLES, sqliteSearch } from './sqlite-search.ts';
 import { parseSqliteUrl } from './sqlite-url.ts';
 
 /** Options accepted in `openStore({ adapterOptions })`. */
@@ -32,6 +33,7 @@ export const sqliteAdapter: Adapter = {
   dialect: sqliteDialect,
   codec: sqliteCodec,
   prepareColumn: prepareSqliteColumn,
+  search: sqliteSearch,
   ormOptions(context) {
     const location = parseSqliteUrl(context.url);
     busyTimeout(context);
@@ -44,7 +46,11 @@ export const sqliteAdapter: Adapter = {
         throw new ConfigurationError(message, { cause });
       }
     }
-    return { driver: SqliteDriver, dbName: location.filename };
+    return {
+      driver: SqliteDriver,
+      dbName: location.filename,
+      schemaGenerator: { skipTables: [FTS_TABLES] },
+    };
   },
   async createDriver(orm: MikroORM, context) {
     const connection = orm.em.getConnection() as unknown as SqliteConnection;
