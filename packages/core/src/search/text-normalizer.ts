@@ -22,7 +22,6 @@ export interface TextToken {
   readonly end: number;
 }
 
-const UNIT = /\P{M}\p{M}*|\p{M}+/gu;
 const LATIN = /\p{Script=Latin}/u;
 const MARKS = /\p{M}/gu;
 const WORD_CHAR = /[\p{L}\p{N}]/u;
@@ -68,6 +67,16 @@ function utf8Length(s: string): number {
   return n;
 }
 
+/** One unit (a character and the marks after it) starting at a given index. */
+const UNIT_AT = /\P{M}\p{M}*|\p{M}+/uy;
+
+/** ASCII letters and digits as themselves (lower-cased), or 0 for any other ASCII character. */
+function asciiWordChar(code: number): number {
+  if ((code >= 0x61 && code <= 0x7a) || (code >= 0x30 && code <= 0x39)) return code;
+  if (code >= 0x41 && code <= 0x5a) return code + 0x20;
+  return 0;
+}
+
 /** Splits `text` into normalised tokens with their positions in `text`. */
 export function tokenize(text: string): TextToken[] {
   const tokens: TextToken[] = [];
@@ -78,21 +87,39 @@ export function tokenize(text: string): TextToken[] {
     if (current && utf8Length(current) <= MAX_TOKEN_BYTES) tokens.push({ text: current, start, end });
     current = '';
   };
-  for (const match of text.matchAll(UNIT)) {
-    const unitStart = match.index;
-    const unitEnd = unitStart + match[0].length;
-    for (const ch of normalizeUnit(match[0])) {
+  let i = 0;
+  while (i < text.length) {
+    const code = text.charCodeAt(i);
+    // Fast path: an ASCII character not followed by a combining mark is its own unit, and
+    // NFKC, case folding and diacritic removal reduce to lower-casing.
+    if (code < 0x80 && !(text.charCodeAt(i + 1) >= 0x300 && MARK.test(text[i + 1] as string))) {
+      const word = asciiWordChar(code);
+      if (word) {
+        if (!current) start = i;
+        current += String.fromCharCode(word);
+        end = i + 1;
+      } else {
+        flush();
+      }
+      i++;
+      continue;
+    }
+    UNIT_AT.lastIndex = i;
+    const unit = (UNIT_AT.exec(text) as RegExpExecArray)[0];
+    const unitEnd = i + unit.length;
+    for (const ch of normalizeUnit(unit)) {
       if (STANDALONE.test(ch) && WORD_CHAR.test(ch)) {
         flush();
-        tokens.push({ text: ch, start: unitStart, end: unitEnd });
+        tokens.push({ text: ch, start: i, end: unitEnd });
       } else if (WORD_CHAR.test(ch) || (current && MARK.test(ch))) {
-        if (!current) start = unitStart;
+        if (!current) start = i;
         current += ch;
         end = unitEnd;
       } else {
         flush();
       }
     }
+    i = unitEnd;
   }
   flush();
   return tokens;
