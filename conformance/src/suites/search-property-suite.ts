@@ -19,7 +19,7 @@ import { defineSuite } from '../suite-definition.ts';
  */
 const SEED = 0x5eac4;
 /** Queries per corpus. */
-const RUNS = 50;
+const RUNS = 170;
 /** Hits per page: small, so the random results are read through cursors too. */
 const PAGE = 7;
 

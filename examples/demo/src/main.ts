@@ -144,7 +144,7 @@ async function main(): Promise<void> {
       'search',
       async () => {
         const query = '"write lock" OR strasse -mariadb';
-        const page = await store.search(Note, query, { limit: 5, highlight: true });
+        const page = await store.search(Note, query, { limit: 5, highlight: { snippetTokens: 6 } });
         const best = page.hits[0];
         const snippet = best?.snippets?.body;
         const marked = snippet
@@ -153,7 +153,7 @@ async function main(): Promise<void> {
               snippet.text,
             )
           : 'no hit';
-        return `${query} → ${page.hits.length} of the best hits, e.g. ${marked}`;
+        return `${query} → best of ${page.hits.length}: ${marked}`;
       },
       (s) => s,
     );

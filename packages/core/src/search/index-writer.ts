@@ -7,6 +7,11 @@ import type { SearchModel } from './search-model.ts';
 
 type Plain = Record<string, unknown>;
 
+/** Index rows ready to write (see `SearchIndexWriter.prepare`). */
+export interface PreparedDocuments {
+  readonly tuples: readonly Sql[];
+}
+
 /** Documents per statement: well under every backend's bound-parameter limit. */
 const DOCUMENTS_PER_STATEMENT = 500;
 
@@ -38,11 +43,20 @@ export class SearchIndexWriter {
     return Object.keys(patch).some((name) => this.#fieldNames.has(name));
   }
 
-  /** Indexes newly inserted rows. */
-  async insert(ex: Executor, rows: readonly Plain[]): Promise<void> {
-    for (let i = 0; i < rows.length; i += DOCUMENTS_PER_STATEMENT) {
-      const tuples = rows.slice(i, i + DOCUMENTS_PER_STATEMENT).map((row) => this.#tuple(row));
-      await ex.execute(sql`INSERT INTO ${this.#table} (${this.#columns}) VALUES ${join(tuples)}`);
+  /**
+   * The documents of rows about to be inserted. Normalising is the costly part of indexing, so
+   * callers prepare before they open the transaction: the write lock is held for the writes only.
+   */
+  prepare(rows: readonly Plain[]): PreparedDocuments {
+    return { tuples: rows.map((row) => this.#tuple(row)) };
+  }
+
+  /** Writes prepared documents. */
+  async insert(ex: Executor, prepared: PreparedDocuments): Promise<void> {
+    const { tuples } = prepared;
+    for (let i = 0; i < tuples.length; i += DOCUMENTS_PER_STATEMENT) {
+      const chunk = tuples.slice(i, i + DOCUMENTS_PER_STATEMENT);
+      await ex.execute(sql`INSERT INTO ${this.#table} (${this.#columns}) VALUES ${join(chunk)}`);
     }
   }
 
@@ -54,17 +68,17 @@ export class SearchIndexWriter {
       sql`UPDATE ${this.#table} SET ${join(sets)} WHERE ${ident('sy_id')} = ${this.#key(row)}`,
     );
     // A row written by raw SQL has no document yet: this write gives it one.
-    if (result.affectedRows === 0) await this.insert(ex, [row]);
+    if (result.affectedRows === 0) await this.insert(ex, this.prepare([row]));
   }
 
   /** Replaces the documents of these rows (reindex): any stale or missing document is rebuilt. */
-  async replace(ex: Executor, rows: readonly Plain[]): Promise<void> {
+  async replace(ex: Executor, rows: readonly Plain[], prepared: PreparedDocuments): Promise<void> {
     if (rows.length === 0) return;
     for (let i = 0; i < rows.length; i += DOCUMENTS_PER_STATEMENT) {
       const keys = rows.slice(i, i + DOCUMENTS_PER_STATEMENT).map((row) => sql`${this.#key(row)}`);
       await ex.execute(sql`DELETE FROM ${this.#table} WHERE ${ident('sy_id')} IN (${join(keys)})`);
     }
-    await this.insert(ex, rows);
+    await this.insert(ex, prepared);
   }
 
   #key(row: Plain): unknown {

@@ -63,9 +63,10 @@ export class RepositoryImpl {
       await this.#ctx.executor().execute(this.#insertSql([row]));
       return row;
     }
+    const documents = search.prepare([row]);
     await this.#ctx.atomic(async (ex) => {
       await ex.execute(this.#insertSql([row]));
-      await search.insert(ex, [row]);
+      await search.insert(ex, documents);
     });
     return row;
   }
@@ -78,11 +79,13 @@ export class RepositoryImpl {
       1,
       Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / this.#entity.properties.length)),
     );
+    const search = this.#ctx.search;
+    const documents = search?.prepare(rows);
     await this.#ctx.atomic(async (ex) => {
       for (let i = 0; i < rows.length; i += perStatement) {
         await ex.execute(this.#insertSql(rows.slice(i, i + perStatement)));
       }
-      await this.#ctx.search?.insert(ex, rows);
+      if (search && documents) await search.insert(ex, documents);
     });
     return rows;
   }
@@ -252,6 +255,8 @@ export class RepositoryImpl {
           v !== undefined && name !== this.#pk.name && name !== this.#entity.versionProperty?.name,
       ),
     );
+    const search = this.#ctx.search;
+    const documents = search?.prepare([row]);
     const attempt = () =>
       this.#ctx.atomic(async (ex) => {
         const existing = await ex.query(
@@ -259,7 +264,7 @@ export class RepositoryImpl {
         );
         if (existing.length === 0) {
           await ex.execute(this.#insertSql([row]));
-          await this.#ctx.search?.insert(ex, [row]);
+          if (search && documents) await search.insert(ex, documents);
           return row;
         }
         return this.update(id, patch);

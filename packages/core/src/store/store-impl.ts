@@ -156,7 +156,8 @@ export class StoreImpl implements Store {
         )
       ).map((r) => this.#rows.decode(entityModel, r));
       if (batch.length === 0) return indexed;
-      await this.#runner.atomic((ex) => writer.replace(ex, batch));
+      const documents = writer.prepare(batch);
+      await this.#runner.atomic((ex) => writer.replace(ex, batch, documents));
       indexed += batch.length;
       after = this.#rows.encode(pk, (batch[batch.length - 1] as Record<string, unknown>)[pk.name]);
       await new Promise((resolve) => setImmediate(resolve));
