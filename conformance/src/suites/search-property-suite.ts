@@ -56,7 +56,60 @@ async function matchesReference(store: Store, corpusIndex: number): Promise<void
   expect(matched).toBeGreaterThanOrEqual(RUNS / 4);
 }
 
+/** Characters the query language gives a meaning to, and ones that break naive parsers. */
+const SYNTAX = [
+  '"',
+  '(',
+  ')',
+  '-',
+  '*',
+  ' ',
+  'OR',
+  'AND',
+  'NEAR(',
+  '\\',
+  "'",
+  ';',
+  '%',
+  '_',
+  'é',
+  'ß',
+  '東',
+  '🎉',
+  'a',
+  'b1',
+];
+
+/**
+ * Any string is a query: arbitrary code units (lone surrogates and NUL included) and dense runs of
+ * syntax never make search throw, and whatever it finds belongs to the searched tenant.
+ */
+async function anyStringIsAQuery(store: Store): Promise<void> {
+  const [documents] = fc.sample(corpusArbitrary(shapes[0] as CorpusShape), { seed: SEED + 7, numRuns: 1 });
+  if (!documents) throw new Error('no corpus generated');
+  const seeded = await seedCorpus(
+    store,
+    documents.map((d) => ({ key: d.key, title: d.title, body: d.body })),
+  );
+  const keys = new Set(documents.map((d) => d.key));
+  const query = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 120 }),
+    fc.array(fc.constantFrom(...SYNTAX), { maxLength: 40 }).map((parts) => parts.join('')),
+  );
+  await fc.assert(
+    fc.asyncProperty(query, async (text) => {
+      for (const hit of await seeded.hits(text, {}, 50)) expect(keys.has(hit.key), hit.key).toBe(true);
+    }),
+    { seed: SEED + 200, numRuns: 200 },
+  );
+}
+
 export const searchPropertySuite = defineSuite('search-properties', {
+  'any string is a valid query: 200 random strings of code units and syntax never throw and stay in the tenant':
+    {
+      needs: ['search'],
+      run: ({ store }) => anyStringIsAQuery(store),
+    },
   'random queries over 30 short random documents find exactly what the reference matcher finds': {
     needs: ['search'],
     run: ({ store }) => matchesReference(store, 0),
