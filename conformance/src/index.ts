@@ -2,5 +2,6 @@ export type { BackendProvider, ContainerSpec, TestDatabase } from './backend-pro
 export { Account, conformanceSchema, Post, Sample } from './conformance-schema.ts';
 export type { Outcome, ParityEntry, ParityReport } from './parity-report.ts';
 export { type ConformanceOptions, runConformance } from './run-conformance.ts';
+export { searchExpr } from './search/search-expr-builders.ts';
 export type { ConformanceTest, Suite, SuiteContext } from './suite-definition.ts';
 export { allSuites, type ConformanceTestId, type SuiteName } from './suites/index.ts';

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { searchExpr } from '@switchyard/conformance';
 import {
   compile,
   type DriverTransaction,
@@ -68,30 +69,7 @@ const runAll = async (fragments: Sql[]) => {
 
 // ---- queries, built by hand the way core's normaliser builds them ----
 
-const word = (w: string): SearchTerm => ({
-  type: 'term',
-  words: [w],
-  tokens: [encodeToken(w)],
-  prefix: false,
-});
-const prefix = (w: string): SearchTerm => ({
-  type: 'term',
-  words: [w],
-  tokens: [encodeToken(w)],
-  prefix: true,
-});
-const phrase = (...ws: string[]): SearchTerm => ({
-  type: 'term',
-  words: ws,
-  tokens: ws.map(encodeToken),
-  prefix: false,
-});
-const and = (include: SearchExpr[], exclude: SearchExpr[] = []): SearchExpr => ({
-  type: 'and',
-  include,
-  exclude,
-});
-const or = (...anyOf: SearchExpr[]): SearchExpr => ({ type: 'or', anyOf });
+const { word, prefix, phrase, and, or } = searchExpr;
 
 // ---- an entity table as MikroORM creates it, and its index ----
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { searchExpr } from '@switchyard/conformance';
 import {
   compile,
   encodeDocument,
@@ -62,30 +63,7 @@ const runAll = async (fragments: Sql[]) => {
 
 // ---- queries, built by hand the way core's normaliser builds them ----
 
-const word = (w: string): SearchTerm => ({
-  type: 'term',
-  words: [w],
-  tokens: [encodeToken(w)],
-  prefix: false,
-});
-const prefix = (w: string): SearchTerm => ({
-  type: 'term',
-  words: [w],
-  tokens: [encodeToken(w)],
-  prefix: true,
-});
-const phrase = (...ws: string[]): SearchTerm => ({
-  type: 'term',
-  words: ws,
-  tokens: ws.map(encodeToken),
-  prefix: false,
-});
-const and = (include: SearchExpr[], exclude: SearchExpr[] = []): SearchExpr => ({
-  type: 'and',
-  include,
-  exclude,
-});
-const or = (...anyOf: SearchExpr[]): SearchExpr => ({ type: 'or', anyOf });
+const { word, prefix, phrase, and, or } = searchExpr;
 
 // ---- an entity table with a uuid key (what p.uuid().primary() creates) and its index ----
 

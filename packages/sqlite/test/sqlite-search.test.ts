@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { EntitySchema, MikroORM } from '@mikro-orm/core';
+import { searchExpr } from '@switchyard/conformance';
 import {
   compile,
   encodeDocument,
@@ -25,30 +26,7 @@ import { ftsMatchExpression } from '../src/sqlite-fts-query.ts';
 import { FTS_TABLES, sqliteSearch } from '../src/sqlite-search.ts';
 
 // Query builders: words are already normalised (lowercase ASCII here), tokens are their encoding.
-const word = (w: string): SearchTerm => ({
-  type: 'term',
-  words: [w],
-  tokens: [encodeToken(w)],
-  prefix: false,
-});
-const prefix = (w: string): SearchTerm => ({
-  type: 'term',
-  words: [w],
-  tokens: [encodeToken(w)],
-  prefix: true,
-});
-const phrase = (...ws: string[]): SearchTerm => ({
-  type: 'term',
-  words: ws,
-  tokens: ws.map(encodeToken),
-  prefix: false,
-});
-const and = (include: SearchExpr[], exclude: SearchExpr[] = []): SearchExpr => ({
-  type: 'and',
-  include,
-  exclude,
-});
-const or = (...anyOf: SearchExpr[]): SearchExpr => ({ type: 'or', anyOf });
+const { word, prefix, phrase, and, or } = searchExpr;
 
 interface Doc {
   readonly id: string;
