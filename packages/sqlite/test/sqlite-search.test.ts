@@ -13,7 +13,6 @@ import {
   raw,
   type SearchExpr,
   type SearchIndexSpec,
-  type SearchTerm,
   type Sql,
   sql,
 } from '@switchyard/core/adapter';
