@@ -24,11 +24,11 @@ import { mariadbDialect } from './mariadb-dialect.ts';
  * too, for relevance. Index tokens are at least 3 characters (`innodb_ft_min_token_size`'s
  * default) and never a stopword, so the server's defaults cannot drop one.
  *
- * Matching hands InnoDB one term per MATCH and writes the expression's AND / OR / NOT in SQL.
- * InnoDB's boolean mode gets whole expressions wrong once one query string holds both a phrase
- * and a prefix (`"x61 x62" x62*` finds only the phrase's rows, not the prefix's), whereas a lone
- * `+word`, `+prefix*` or `+"a phrase"` is exact; per-term MATCHes also keep user structure of any
- * shape away from its parser and its nesting limit.
+ * Matching hands InnoDB the whole expression as one boolean-mode query, except where it holds
+ * both a phrase and a prefix: InnoDB's boolean mode gets such a query wrong (`"x61 x62" x62*`
+ * finds only the phrase's rows, not the prefix's), so there each term gets its own MATCH (a lone
+ * `+word`, `+prefix*` or `+"a phrase"` is exact) and the AND / OR / NOT are written in SQL.
+ * Nesting depth is bounded by core (8 levels of parentheses, 64 terms).
  */
 
 /** The generated column holding every field, joined by the filler. */
@@ -174,11 +174,54 @@ function balancedSum(parts: readonly Sql[]): Sql {
   return sql`(${balancedSum(parts.slice(0, half))} + ${balancedSum(parts.slice(half))})`;
 }
 
+/** A term in a whole-expression boolean query: `word`, `prefix*` or `"two words"`, or null. */
+function bareTerm(term: SearchTerm): string | null {
+  const query = termQuery(term);
+  return query === null ? null : query.slice(1);
+}
+
+/**
+ * The whole expression as one boolean-mode query (`+a +(b c) -d`), or null where InnoDB would not
+ * evaluate it exactly: when it holds both a phrase and a prefix (InnoDB then drops matches), or a
+ * term that can match nothing. Otherwise InnoDB intersects and subtracts its posting lists itself,
+ * which is much faster than one MATCH per term when a term is common and the result is rare.
+ */
+export function wholeQuery(expr: SearchExpr): string | null {
+  const terms = positiveAndNegativeTerms(expr);
+  if (terms.some((t) => termQuery(t) === null)) return null;
+  if (terms.some((t) => t.prefix) && terms.some((t) => t.tokens.length > 1)) return null;
+  const wrap = (e: SearchExpr): string => (e.type === 'term' ? (bareTerm(e) as string) : `(${render(e)})`);
+  const render = (e: SearchExpr): string => {
+    switch (e.type) {
+      case 'term':
+        return bareTerm(e) as string;
+      case 'and':
+        return [...e.include.map((i) => `+${wrap(i)}`), ...e.exclude.map((x) => `-${wrap(x)}`)].join(' ');
+      case 'or':
+        return e.anyOf.map(wrap).join(' ');
+    }
+  };
+  return render(expr);
+}
+
+function positiveAndNegativeTerms(expr: SearchExpr): SearchTerm[] {
+  switch (expr.type) {
+    case 'term':
+      return [expr];
+    case 'and':
+      return [...expr.include, ...expr.exclude].flatMap(positiveAndNegativeTerms);
+    case 'or':
+      return expr.anyOf.flatMap(positiveAndNegativeTerms);
+  }
+}
+
 function hits(spec: SearchIndexSpec, expr: SearchExpr): Sql {
   const table = ident(spec.indexTable);
   const doc = docColumn(spec);
   const rel = relevance(spec, expr);
   const select = sql`SELECT ${INDEX_ROW}${ident('sy_id')} AS ${ident('sy_id')}, ${rel} AS ${ident('sy_rel')}`;
+  const whole = wholeQuery(expr);
+  if (whole !== null) return sql`${select} FROM ${table} ${raw('sy_s')} WHERE ${match(doc, whole)}`;
   const exact = coverIsExact(expr);
   const candidates = queriesOf(cover(expr));
   // No candidate: every include of some AND, or every branch, matches nothing.
