@@ -1,23 +1,42 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
-import { benchBackends } from './backends.ts';
+import { type BenchBackend, benchBackends } from './backends.ts';
 import { type SearchLoadResult, searchLoad } from './search-load.ts';
+import { type SearchQueriesResult, searchQueries } from './search-queries.ts';
+
+const SCENARIOS = ['load', 'queries'] as const;
 
 const { values } = parseArgs({
+  // `pnpm bench -- --docs 1000` hands the `--` on through the scripts it runs.
+  args: process.argv.slice(2).filter((a) => a !== '--'),
   options: {
     docs: { type: 'string', default: '100000' },
     batch: { type: 'string', default: '1000' },
     only: { type: 'string' },
+    scenario: { type: 'string', default: SCENARIOS.join(',') },
+    'search-docs': { type: 'string', default: '50000' },
+    queries: { type: 'string', default: '1000' },
+    rounds: { type: 'string', default: '3' },
+    'max-seconds': { type: 'string', default: '300' },
+    warmup: { type: 'string', default: '100' },
+    'no-prepare': { type: 'boolean', default: false },
   },
 });
 const count = Number(values.docs);
 const batchSize = Number(values.batch);
-const results: SearchLoadResult[] = [];
+const scenarios = values.scenario.split(',');
+for (const s of scenarios) {
+  if (!(SCENARIOS as readonly string[]).includes(s)) {
+    throw new Error(`Unknown scenario "${s}"; choose from ${SCENARIOS.join(', ')}.`);
+  }
+}
 
+const backends: BenchBackend[] = [];
 for (const backend of benchBackends()) {
   if (values.only && !values.only.split(',').includes(backend.name)) continue;
   if (backend.serverUrl === undefined) {
@@ -26,49 +45,202 @@ for (const backend of benchBackends()) {
     );
     continue;
   }
-  console.log(pc.dim(`${backend.name}: loading ${count} documents…`));
-  results.push(await searchLoad(backend, count, batchSize));
+  backends.push(backend);
 }
-
-const columns = [
-  'backend',
-  'documents',
-  'load s',
-  'docs/s',
-  'writes during load',
-  'write max ms',
-  'write p99 ms',
-  'search median ms',
-  'search p95 ms',
-];
-const rows = results.map((r) => [
-  r.backend,
-  String(r.documents),
-  r.loadSeconds.toFixed(1),
-  Math.round(r.documentsPerSecond).toString(),
-  String(r.concurrentWrites),
-  r.concurrentWriteMaxMs.toFixed(1),
-  r.concurrentWriteP99Ms.toFixed(1),
-  r.searchMedianMs.toFixed(2),
-  r.searchP95Ms.toFixed(2),
-]);
-const table = new Table({ head: columns, style: { head: ['cyan'] } });
-table.push(...rows);
-console.log(table.toString());
 
 const out = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 mkdirSync(out, { recursive: true });
-const stamp = { measuredAt: new Date().toISOString(), node: process.version, batchSize };
-writeFileSync(join(out, 'search-load.json'), `${JSON.stringify({ ...stamp, results }, null, 2)}\n`);
-writeFileSync(
-  join(out, 'search-load.md'),
-  [
-    `# Search bulk load (${stamp.measuredAt}, Node ${stamp.node}, batches of ${batchSize})`,
-    '',
-    `| ${columns.join(' | ')} |`,
-    `| ${columns.map(() => '---').join(' | ')} |`,
-    ...rows.map((r) => `| ${r.join(' | ')} |`),
-    '',
-  ].join('\n'),
-);
+/** The commit measured (`+` when `packages/` has local changes), or undefined outside a git checkout. */
+function commit(): string | undefined {
+  try {
+    const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+    const git = (...args: string[]) =>
+      execFileSync('git', ['-C', root, ...args], { encoding: 'utf8' }).trim();
+    const dirty = git('status', '--porcelain', '--', 'packages') !== '';
+    return git('rev-parse', '--short', 'HEAD') + (dirty ? '+' : '');
+  } catch {
+    return undefined;
+  }
+}
+const stamp = { measuredAt: new Date().toISOString(), node: process.version, commit: commit() };
+const measured = `${stamp.measuredAt}, Node ${stamp.node}, commit ${stamp.commit ?? 'unknown'}`;
+
+/** A Markdown table with padded columns, as the repository's formatter (Biome) writes them. */
+function markdownTable(head: string[], body: string[][]): string[] {
+  const widths = head.map((h, i) => Math.max(3, h.length, ...body.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)];
+}
+
+/** Prints a table and writes it as `<name>.md` (under `title`, with `notes` after it) and `<name>.json`. */
+function report(
+  name: string,
+  title: string,
+  columns: string[],
+  rows: string[][],
+  json: object,
+  notes: string[] = [],
+): void {
+  const table = new Table({ head: columns, style: { head: ['cyan'] } });
+  table.push(...rows);
+  console.log(table.toString());
+  writeFileSync(join(out, `${name}.json`), `${JSON.stringify({ ...stamp, ...json }, null, 2)}\n`);
+  writeFileSync(
+    join(out, `${name}.md`),
+    [`# ${title}`, '', ...markdownTable(columns, rows), '', ...notes].join('\n'),
+  );
+}
+
+const ms = (n: number) => n.toFixed(2);
+
+if (scenarios.includes('load')) {
+  const results: SearchLoadResult[] = [];
+  for (const backend of backends) {
+    console.log(pc.dim(`${backend.name}: loading ${count} documents…`));
+    results.push(await searchLoad(backend, count, batchSize));
+  }
+  report(
+    'search-load',
+    `Search bulk load (${measured}, batches of ${batchSize})`,
+    [
+      'backend',
+      'documents',
+      'load s',
+      'docs/s',
+      'writes during load',
+      'write max ms',
+      'write p99 ms',
+      'search median ms',
+      'search p95 ms',
+    ],
+    results.map((r) => [
+      r.backend,
+      String(r.documents),
+      r.loadSeconds.toFixed(1),
+      Math.round(r.documentsPerSecond).toString(),
+      String(r.concurrentWrites),
+      r.concurrentWriteMaxMs.toFixed(1),
+      r.concurrentWriteP99Ms.toFixed(1),
+      ms(r.searchMedianMs),
+      ms(r.searchP95Ms),
+    ]),
+    { batchSize, results },
+  );
+}
+
+if (scenarios.includes('queries')) {
+  const options = {
+    documents: Number(values['search-docs']),
+    queries: Number(values.queries),
+    rounds: Number(values.rounds),
+    maxSeconds: Number(values['max-seconds']),
+    warmup: Number(values.warmup),
+    batchSize,
+    prepared: !values['no-prepare'],
+  };
+  const results: SearchQueriesResult[] = [];
+  for (const backend of backends) {
+    console.log(
+      pc.dim(`${backend.name}: loading ${options.documents} documents, then ${options.queries} queries…`),
+    );
+    results.push(await searchQueries(backend, options));
+  }
+  const columns = [
+    'backend',
+    'documents',
+    'docs/s',
+    'queries × rounds',
+    'store p50 ms',
+    'store p95 ms',
+    'SQL p50 ms',
+    'SQL p95 ms',
+    'p50 ratio',
+    'p95 ratio',
+    'mismatches',
+  ];
+  const rows = results.map((r) => [
+    r.backend,
+    String(r.documents),
+    Math.round(r.documentsPerSecond).toString(),
+    `${r.queries} × ${r.rounds}`,
+    ms(r.store.p50Ms),
+    ms(r.store.p95Ms),
+    ms(r.sql.p50Ms),
+    ms(r.sql.p95Ms),
+    r.ratioP50.toFixed(2),
+    r.ratioP95.toFixed(2),
+    String(r.mismatches),
+  ]);
+  const shapeColumns = [
+    'backend',
+    'shape',
+    'store p50',
+    'store p95',
+    'SQL p50',
+    'SQL p95',
+    'p50 ratio',
+    'mean hits',
+  ];
+  const shapeRows = results.flatMap((r) =>
+    r.shapes.map((s) => [
+      r.backend,
+      s.shape,
+      ms(s.store.p50Ms),
+      ms(s.store.p95Ms),
+      ms(s.sql.p50Ms),
+      ms(s.sql.p95Ms),
+      s.ratioP50.toFixed(2),
+      s.meanHits.toFixed(1),
+    ]),
+  );
+  const slowColumns = ['backend', 'shape', 'query', 'tenant', 'store ms', 'SQL ms', 'matches'];
+  const slowRows = results.flatMap((r) =>
+    r.slowest.map((s) => [
+      r.backend,
+      s.shape,
+      `\`${s.text}\``,
+      s.tenant,
+      ms(s.storeMs),
+      ms(s.sqlMs),
+      String(s.matches),
+    ]),
+  );
+  report(
+    'search-queries',
+    `Search queries: store.search vs hand-written SQL (${measured})`,
+    columns,
+    rows,
+    { options, results },
+    [
+      `${options.queries} tenant-scoped queries (a fifth each: two words, phrase, OR, prefix of 4–5`,
+      'characters, exclusion), limit 20, on the loaded documents. Each query runs through `store.search`',
+      'and through hand-written SQL on the same database, interleaved (which goes first alternates), in',
+      `up to ${options.rounds} rounds (no new round after ${options.maxSeconds} s). p50 / p95 are over every run;`,
+      'the ratio is store / SQL. A mismatch is a query whose two pages differ (ids or order).',
+      `Hand-written SQL: ${options.prepared ? 'server-side prepared statements on PostgreSQL and MariaDB' : 'unprepared statements'}, a cached statement on SQLite.`,
+      '',
+      '## By query shape (ms)',
+      '',
+      ...markdownTable(shapeColumns, shapeRows),
+      '',
+      '## Slowest queries (median ms over the rounds)',
+      '',
+      ...markdownTable(slowColumns, slowRows),
+      '',
+    ],
+  );
+  const shapeTable = new Table({ head: shapeColumns, style: { head: ['cyan'] } });
+  shapeTable.push(...shapeRows);
+  console.log(shapeTable.toString());
+  const slowTable = new Table({ head: slowColumns, style: { head: ['cyan'] } });
+  slowTable.push(...slowRows);
+  console.log(slowTable.toString());
+  for (const r of results) {
+    if (r.mismatches > 0) {
+      console.log(pc.red(`${r.backend}: ${r.mismatches} queries returned different pages, e.g.`));
+      console.log(r.mismatchExamples[0]);
+    }
+  }
+}
+
 console.log(pc.dim(`results written to ${out}`));

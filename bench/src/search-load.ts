@@ -1,6 +1,7 @@
 import { defineEntity, openStore, p, searchable } from '@switchyard/core';
 import type { BenchBackend } from './backends.ts';
 import { documents, prng, vocabulary, zipfPicker } from './corpus.ts';
+import { quantile } from './stats.ts';
 
 export const BenchDoc = searchable(
   defineEntity({
@@ -36,9 +37,6 @@ export interface SearchLoadResult {
   searchMedianMs: number;
   searchP95Ms: number;
 }
-
-const quantile = (sorted: readonly number[], q: number) =>
-  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number);
 
 export async function searchLoad(
   backend: BenchBackend,
