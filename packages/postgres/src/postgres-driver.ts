@@ -10,6 +10,7 @@ import type {
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { CASE_FOLDING_COLLATION } from './postgres-dialect.ts';
 import { isConnectionFault } from './postgres-errors.ts';
+import { StatementNames } from './postgres-statement-names.ts';
 import { switchyardTypes } from './postgres-type-parsers.ts';
 
 const isolationSql: Record<IsolationLevel, string> = {
@@ -28,8 +29,18 @@ interface Queryable {
   query(config: QueryConfig): Promise<QueryResult>;
 }
 
-function run(target: Queryable, text: string, params: readonly unknown[]): Promise<QueryResult> {
-  return target.query({ text, values: params as unknown[], types: switchyardTypes });
+function run(
+  target: Queryable,
+  names: StatementNames,
+  text: string,
+  params: readonly unknown[],
+): Promise<QueryResult> {
+  return target.query({
+    text,
+    values: params as unknown[],
+    types: switchyardTypes,
+    name: names.nameOf(text),
+  });
 }
 
 /**
@@ -40,6 +51,7 @@ export class PostgresStoreDriver implements Driver {
   readonly #pool: Pool;
   readonly #poolMax: number;
   readonly #open = new Set<PostgresTransaction>();
+  readonly #names = new StatementNames();
 
   constructor(pool: Pool, poolMax: number) {
     this.#pool = pool;
@@ -47,11 +59,11 @@ export class PostgresStoreDriver implements Driver {
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
-    return (await run(this.#pool, sql, params)).rows;
+    return (await run(this.#pool, this.#names, sql, params)).rows;
   }
 
   async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
-    return { affectedRows: (await run(this.#pool, sql, params)).rowCount ?? 0 };
+    return { affectedRows: (await run(this.#pool, this.#names, sql, params)).rowCount ?? 0 };
   }
 
   async begin(options: BeginOptions): Promise<DriverTransaction> {
@@ -62,7 +74,7 @@ export class PostgresStoreDriver implements Driver {
       client.release(isConnectionFault(error) ? asError(error) : undefined);
       throw error;
     }
-    const tx = new PostgresTransaction(client, () => this.#open.delete(tx));
+    const tx = new PostgresTransaction(client, this.#names, () => this.#open.delete(tx));
     this.#open.add(tx);
     return tx;
   }
@@ -70,6 +82,7 @@ export class PostgresStoreDriver implements Driver {
   async health(): Promise<HealthInfo> {
     const { rows } = await run(
       this.#pool,
+      this.#names,
       `SELECT current_setting('server_version') AS server_version,
               current_setting('TimeZone') AS time_zone,
               current_setting('server_encoding') AS server_encoding,
@@ -111,11 +124,13 @@ function asError(error: unknown): Error {
 
 class PostgresTransaction implements DriverTransaction {
   readonly #client: PoolClient;
+  readonly #names: StatementNames;
   readonly #onEnd: () => void;
   #done = false;
 
-  constructor(client: PoolClient, onEnd: () => void) {
+  constructor(client: PoolClient, names: StatementNames, onEnd: () => void) {
     this.#client = client;
+    this.#names = names;
     this.#onEnd = onEnd;
   }
 
@@ -125,12 +140,12 @@ class PostgresTransaction implements DriverTransaction {
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
     this.#check();
-    return (await run(this.#client, sql, params)).rows;
+    return (await run(this.#client, this.#names, sql, params)).rows;
   }
 
   async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
     this.#check();
-    return { affectedRows: (await run(this.#client, sql, params)).rowCount ?? 0 };
+    return { affectedRows: (await run(this.#client, this.#names, sql, params)).rowCount ?? 0 };
   }
 
   async commit(): Promise<void> {
