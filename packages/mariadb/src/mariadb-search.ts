@@ -201,7 +201,8 @@ export function wholeQuery(expr: SearchExpr): string | null {
         return e.anyOf.map(wrap).join(' ');
     }
   };
-  return render(expr);
+  // A lone term keeps its `+`, the form the per-term path uses: every hit must contain it.
+  return expr.type === 'term' ? `+${render(expr)}` : render(expr);
 }
 
 function positiveAndNegativeTerms(expr: SearchExpr): SearchTerm[] {
