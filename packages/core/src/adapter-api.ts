@@ -54,6 +54,16 @@ export interface DriverSession {
   execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult>;
 }
 
+/** The session `Driver.withLock` hands to its callback. */
+export interface LockedSession extends DriverSession {
+  /**
+   * Runs `fn` as one atomic unit on this session: a transaction, or a savepoint where holding the
+   * lock is itself a transaction (SQLite). Rolled back when `fn` throws, and the error rethrown.
+   * Whether DDL inside is rolled back too is `Adapter.transactionalDdl`.
+   */
+  atomic<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 export interface BeginOptions {
   readonly isolation: IsolationLevel | undefined;
   readonly readOnly: boolean;
@@ -82,15 +92,33 @@ export interface HealthInfo {
 export interface Driver extends DriverSession {
   begin(options: BeginOptions): Promise<DriverTransaction>;
   /**
-   * Runs `fn` — schema work that goes through MikroORM's own connection handling (migrate,
-   * dropSchema) — at a moment it cannot interleave with an open transaction of this driver.
-   * Optional: without it, `fn` runs at once (right for pooled servers, where MikroORM takes its
-   * own connection). SQLite, with one connection, MUST wait for open transactions to end.
+   * Runs `fn` while holding the lock `name` of this database: two callers holding the same name on
+   * the same database — in any process, on any host — never run at once. Used for schema work
+   * (migrations), so `fn` may run long.
+   *
+   * - Waits at most `timeoutMs` for the lock, then rejects with `LockTimeoutError`.
+   * - Releases the lock when `fn` settles; the database MUST release it too when the connection
+   *   is lost, so a crashed process never leaves it held.
+   * - `fn`'s statements run on the session it receives (one connection, kept for the whole call).
+   *   Other callers of the driver MAY run meanwhile on other connections; with a single
+   *   connection (SQLite) they wait until `fn` settles.
    */
-  exclusive?<T>(fn: () => Promise<T>): Promise<T>;
+  withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T>;
   health(): Promise<HealthInfo>;
   /** Closes every connection. MUST resolve even when a connection is broken. */
   close(): Promise<void>;
+}
+
+/** One check of `switchyard doctor`: what Switchyard needs from a database setting. */
+export interface HealthFinding {
+  /** What was checked, e.g. `time zone`. */
+  readonly check: string;
+  /** `fail`: a portable semantic does not hold; `warn`: it holds, but something should change. */
+  readonly status: 'ok' | 'warn' | 'fail';
+  /** What the database has. */
+  readonly found: string;
+  /** What to do about it (absent when `ok`). */
+  readonly fix?: string;
 }
 
 export interface AdapterOpenContext {
@@ -113,6 +141,11 @@ export interface Adapter {
   readonly kind: 'embedded' | 'server';
   /** URL schemes (without the colon) this adapter accepts. */
   readonly schemes: readonly string[];
+  /**
+   * A URL `ormOptions` accepts without a server: `migrate create` initialises MikroORM with it to
+   * derive this dialect's DDL offline. Never connected to.
+   */
+  readonly offlineUrl: string;
   /** Capability flags; anything omitted takes its default. */
   readonly capabilities?: Partial<Capabilities>;
   readonly dialect: SqlDialect;
@@ -124,6 +157,17 @@ export interface Adapter {
    * are refused with UnsupportedFeatureError.
    */
   readonly search?: SearchDialect;
+  /**
+   * True when the backend rolls DDL back with the transaction (SQLite, PostgreSQL): a failed
+   * migration then leaves nothing behind. False (the default) makes core run a migration's steps
+   * one by one and record how far it got (MariaDB).
+   */
+  readonly transactionalDdl?: boolean;
+  /**
+   * Reads `Driver.health()` for what Switchyard needs (server version, collation, character set,
+   * time zone, journal mode, …). One finding per check, `ok` ones included.
+   */
+  diagnose(info: HealthInfo): HealthFinding[];
   /**
    * MikroORM options (driver, connection) for the URL. MUST NOT connect. Core adds the entities and
    * the discovery hook.

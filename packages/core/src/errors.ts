@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'TRANSACTION_ABORTED'
   | 'TRANSACTION_ENDED'
   | 'COMMIT_OUTCOME_UNKNOWN'
+  | 'MIGRATION_FAILED'
+  | 'MIGRATION_HISTORY'
   | 'DRIVER';
 
 export interface SwitchyardErrorOptions {
@@ -194,6 +196,34 @@ export class TransactionEndedError extends SwitchyardError {
 export class CommitOutcomeUnknownError extends ConnectionError {
   override readonly code = 'COMMIT_OUTCOME_UNKNOWN' as const;
   override readonly retryable = false;
+}
+
+/**
+ * A migration step failed. On backends with transactional DDL nothing of the migration remains;
+ * elsewhere (MariaDB) the steps before `step` stay applied and are recorded, so a rerun resumes at
+ * `step`. The driver's error is the `cause`.
+ */
+export class MigrationError extends SwitchyardError {
+  override readonly code = 'MIGRATION_FAILED' as const;
+  constructor(
+    message: string,
+    /** The migration's name. */
+    readonly migration: string,
+    /** 1-based number of the failing step, 0 when the failure came before any step. */
+    readonly step: number,
+    options: SwitchyardErrorOptions = {},
+  ) {
+    super(message, options);
+  }
+}
+
+/**
+ * The migration history and the migration files disagree (a file missing, changed after it was
+ * applied, out of order, or a migration left part-way) or the files themselves are not valid.
+ * Nothing was changed; the message says what to repair.
+ */
+export class MigrationHistoryError extends SwitchyardError {
+  override readonly code = 'MIGRATION_HISTORY' as const;
 }
 
 /** A driver error that no other class describes. The driver error is the `cause`. */

@@ -4,9 +4,17 @@
 
 export type { InferEntity } from '@mikro-orm/core';
 export { defineEntity, p } from '@mikro-orm/core';
-export type { IsolationLevel } from './adapter-api.ts';
+export type { HealthFinding, IsolationLevel } from './adapter-api.ts';
 export { type Capabilities, defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
+export { readMigrations } from './migrations/migration-files.ts';
+export {
+  type CreateMigrationOptions,
+  checkMigrations,
+  createMigration,
+  type MigrationToolOptions,
+} from './migrations/migration-tools.ts';
+export type * from './migrations/migration-types.ts';
 export type {
   ComparisonOps,
   JsonOps,
@@ -25,6 +33,7 @@ export { DEFAULT_DATABASE_URL, type OpenStoreOptions, openStore } from './store/
 export type {
   AnyEntitySchema,
   BulkInsertOptions,
+  DoctorReport,
   FindOptions,
   HealthReport,
   InsertInput,

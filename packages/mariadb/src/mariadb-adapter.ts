@@ -4,6 +4,7 @@ import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
 import type { PoolOptions } from 'mysql2';
 import { mariadbCodec } from './mariadb-codec.ts';
 import { prepareMariadbColumn } from './mariadb-columns.ts';
+import { diagnoseMariadb } from './mariadb-diagnose.ts';
 import { BINARY_COLLATION, mariadbDialect } from './mariadb-dialect.ts';
 import { MariadbStoreDriver } from './mariadb-driver.ts';
 import { classifyMariadbError } from './mariadb-errors.ts';
@@ -35,11 +36,15 @@ export const mariadbAdapter: Adapter = {
   name: 'mariadb',
   kind: 'server',
   schemes: ['mariadb', 'mysql'],
+  offlineUrl: 'mariadb://switchyard@localhost/switchyard_offline',
   capabilities: {},
   dialect: mariadbDialect,
   codec: mariadbCodec,
   prepareColumn: prepareMariadbColumn,
   search: mariadbSearch,
+  // DDL commits the transaction around it: core runs a migration step by step and records each.
+  transactionalDdl: false,
+  diagnose: diagnoseMariadb,
   ormOptions(context): Partial<Options> {
     const location = parseMariadbUrl(context.url);
     const { poolMax: max } = readServerOptions(context, 'MariaDB');

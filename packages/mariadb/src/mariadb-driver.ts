@@ -6,8 +6,11 @@ import type {
   ExecuteResult,
   HealthInfo,
   IsolationLevel,
+  LockedSession,
 } from '@switchyard/core/adapter';
-import type { Pool, PoolConnection, QueryError } from 'mysql2';
+import type { Pool, PoolConnection } from 'mysql2';
+import { MariadbLockedSession } from './mariadb-lock.ts';
+import { affectedOf, getConnection, rowsOf, run } from './mariadb-statements.ts';
 
 const CLOSE_TIMEOUT_MS = 5000;
 
@@ -16,42 +19,6 @@ const isolationSql: Record<IsolationLevel, string> = {
   'repeatable read': 'REPEATABLE READ',
   serializable: 'SERIALIZABLE',
 };
-
-interface Queryable {
-  query(
-    options: typeof QUERY_OPTIONS & { sql: string; values: unknown[] },
-    callback: (error: QueryError | null, result: unknown) => void,
-  ): unknown;
-}
-
-/**
- * Per-statement mysql2 options of every statement the driver runs: every BIGINT as a string (so a
- * value is never a rounded number) and every DECIMAL as a string; datetimes as strings.
- */
-export const QUERY_OPTIONS = {
-  supportBigNumbers: true,
-  bigNumberStrings: true,
-  decimalNumbers: false,
-  dateStrings: true,
-} as const;
-
-function run(target: Queryable, sql: string, params: readonly unknown[]): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    target.query({ ...QUERY_OPTIONS, sql, values: [...params] }, (error, result) =>
-      error ? reject(error) : resolve(result),
-    );
-  });
-}
-
-function rowsOf(result: unknown): DriverRow[] {
-  return Array.isArray(result) ? (result as DriverRow[]) : [];
-}
-
-function affectedOf(result: unknown): ExecuteResult {
-  // With the FOUND_ROWS client flag, affectedRows counts matched rows, not only changed ones.
-  const affected = (result as { affectedRows?: unknown } | null)?.affectedRows;
-  return { affectedRows: typeof affected === 'number' ? affected : 0 };
-}
 
 /**
  * A Switchyard driver on the mysql2 pool MikroORM created. Statements outside a transaction take
@@ -76,9 +43,7 @@ export class MariadbStoreDriver implements Driver {
   }
 
   async begin(options: BeginOptions): Promise<DriverTransaction> {
-    const connection = await new Promise<PoolConnection>((resolve, reject) => {
-      this.#pool.getConnection((error, conn) => (error ? reject(error) : resolve(conn)));
-    });
+    const connection = await getConnection(this.#pool);
     const transaction = new MariadbTransaction(connection);
     try {
       // SET TRANSACTION applies to the next transaction only, so a pooled connection keeps no trace.
@@ -95,12 +60,23 @@ export class MariadbStoreDriver implements Driver {
     return transaction;
   }
 
+  /**
+   * A user-level lock (`GET_LOCK`, which waits on the server up to the timeout) on a connection of
+   * its own; the server releases it when that connection ends, so a crashed process never keeps it.
+   */
+  withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T> {
+    return MariadbLockedSession.run(this.#pool, { name, timeoutMs }, fn);
+  }
+
   async health(): Promise<HealthInfo> {
     const [row] = rowsOf(
       await run(
         this.#pool,
         'SELECT VERSION() AS version, @@version_comment AS version_comment, @@character_set_connection AS character_set_connection, ' +
           '@@collation_connection AS collation_connection, @@time_zone AS time_zone, @@sql_mode AS sql_mode, @@tx_isolation AS tx_isolation, ' +
+          'DATABASE() AS `database`, @@character_set_database AS character_set_database, @@collation_database AS collation_database, ' +
+          '@@GLOBAL.time_zone AS global_time_zone, @@system_time_zone AS system_time_zone, @@read_only AS read_only, ' +
+          '@@innodb_ft_min_token_size AS innodb_ft_min_token_size, @@innodb_ft_max_token_size AS innodb_ft_max_token_size, ' +
           // NULL on servers without the variable (older than 10.6.18 / 10.11.8 / 11.4.2).
           "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'INNODB_SNAPSHOT_ISOLATION') AS innodb_snapshot_isolation",
         [],
@@ -117,6 +93,14 @@ export class MariadbStoreDriver implements Driver {
         sql_mode: text('sql_mode'),
         tx_isolation: text('tx_isolation'),
         innodb_snapshot_isolation: text('innodb_snapshot_isolation') === 'ON',
+        database: text('database'),
+        character_set_database: text('character_set_database'),
+        collation_database: text('collation_database'),
+        global_time_zone: text('global_time_zone'),
+        system_time_zone: text('system_time_zone'),
+        read_only: Number(row?.read_only) === 1,
+        innodb_ft_min_token_size: Number(row?.innodb_ft_min_token_size),
+        innodb_ft_max_token_size: Number(row?.innodb_ft_max_token_size),
         pool_max: this.#poolMax,
       },
     };

@@ -3,6 +3,7 @@ import { type PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgres
 import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
 import { postgresCodec } from './postgres-codec.ts';
 import { preparePostgresColumn } from './postgres-columns.ts';
+import { diagnosePostgres } from './postgres-diagnose.ts';
 import { postgresDialect } from './postgres-dialect.ts';
 import { PostgresStoreDriver } from './postgres-driver.ts';
 import { classifyPostgresError } from './postgres-errors.ts';
@@ -19,11 +20,14 @@ export const postgresAdapter: Adapter = {
   name: 'postgres',
   kind: 'server',
   schemes: ['postgres', 'postgresql'],
+  offlineUrl: 'postgres://switchyard@localhost/switchyard_offline',
   capabilities: {},
   dialect: postgresDialect,
   codec: postgresCodec,
   prepareColumn: preparePostgresColumn,
   search: postgresSearch,
+  transactionalDdl: true,
+  diagnose: diagnosePostgres,
   ormOptions(context): Partial<Options> {
     checkPostgresUrl(context.url);
     const { poolMax: max } = readServerOptions(context, 'PostgreSQL');

@@ -6,10 +6,12 @@ import type {
   ExecuteResult,
   HealthInfo,
   IsolationLevel,
+  LockedSession,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { CASE_FOLDING_COLLATION } from './postgres-dialect.ts';
 import { isConnectionFault } from './postgres-errors.ts';
+import { PostgresLockedSession } from './postgres-lock.ts';
 import { StatementNames } from './postgres-statement-names.ts';
 import { switchyardTypes } from './postgres-type-parsers.ts';
 
@@ -50,7 +52,8 @@ function run(
 export class PostgresStoreDriver implements Driver {
   readonly #pool: Pool;
   readonly #poolMax: number;
-  readonly #open = new Set<PostgresTransaction>();
+  /** Transactions and lock sessions holding a client. */
+  readonly #open = new Set<{ discard(reason: Error): void }>();
   readonly #names = new StatementNames();
 
   constructor(pool: Pool, poolMax: number) {
@@ -79,6 +82,15 @@ export class PostgresStoreDriver implements Driver {
     return tx;
   }
 
+  /**
+   * A session-level advisory lock (`pg_try_advisory_lock`, polled until the deadline) on a client
+   * of its own; PostgreSQL ends it with the session, so a crashed process never keeps it.
+   */
+  withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T> {
+    const request = { name, timeoutMs, deadline: performance.now() + timeoutMs };
+    return PostgresLockedSession.run(this.#pool, request, fn, this.#open);
+  }
+
   async health(): Promise<HealthInfo> {
     const { rows } = await run(
       this.#pool,
@@ -88,7 +100,12 @@ export class PostgresStoreDriver implements Driver {
               current_setting('server_encoding') AS server_encoding,
               d.datcollate AS lc_collate,
               d.datctype AS lc_ctype,
+              current_setting('DateStyle') AS date_style,
+              current_setting('extra_float_digits') AS extra_float_digits,
               current_setting('default_transaction_isolation') AS default_transaction_isolation,
+              current_setting('default_transaction_read_only') AS default_transaction_read_only,
+              pg_is_in_recovery() AS in_recovery,
+              current_database() AS database,
               EXISTS (SELECT 1 FROM pg_collation WHERE collname = $1) AS case_folding_collation
          FROM pg_database d WHERE d.datname = current_database()`,
       [CASE_FOLDING_COLLATION],
@@ -101,7 +118,12 @@ export class PostgresStoreDriver implements Driver {
         server_encoding: String(row.server_encoding),
         lc_collate: String(row.lc_collate),
         lc_ctype: String(row.lc_ctype),
+        DateStyle: String(row.date_style),
+        extra_float_digits: Number(row.extra_float_digits),
         default_transaction_isolation: String(row.default_transaction_isolation),
+        default_transaction_read_only: row.default_transaction_read_only === 'on',
+        in_recovery: row.in_recovery === true,
+        database: String(row.database),
         icu_case_folding: row.case_folding_collation === true,
         pool_max: this.#poolMax,
       },
@@ -109,11 +131,12 @@ export class PostgresStoreDriver implements Driver {
   }
 
   /**
-   * Ends the transactions still open (their clients are discarded, which rolls them back). The
-   * pool itself belongs to MikroORM and is ended by `orm.close()`, which core calls next.
+   * Ends the transactions and locks still open (their clients are discarded, which rolls them back
+   * and releases the locks). The pool itself belongs to MikroORM and is ended by `orm.close()`,
+   * which core calls next.
    */
   async close(): Promise<void> {
-    for (const tx of [...this.#open]) tx.discard(new Error('The store was closed during the transaction.'));
+    for (const open of [...this.#open]) open.discard(new Error('The store was closed while it was in use.'));
     this.#open.clear();
   }
 }

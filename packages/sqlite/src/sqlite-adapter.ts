@@ -5,6 +5,7 @@ import { type SqliteConnection, SqliteDriver } from '@mikro-orm/sqlite';
 import { type Adapter, type AdapterOpenContext, ConfigurationError } from '@switchyard/core/adapter';
 import { sqliteCodec } from './sqlite-codec.ts';
 import { prepareSqliteColumn } from './sqlite-columns.ts';
+import { diagnoseSqlite } from './sqlite-diagnose.ts';
 import { sqliteDialect } from './sqlite-dialect.ts';
 import { SqliteStoreDriver } from './sqlite-driver.ts';
 import { classifySqliteError } from './sqlite-errors.ts';
@@ -29,11 +30,14 @@ export const sqliteAdapter: Adapter = {
   name: 'sqlite',
   kind: 'embedded',
   schemes: ['sqlite', 'file'],
+  offlineUrl: 'sqlite::memory:',
   capabilities: {},
   dialect: sqliteDialect,
   codec: sqliteCodec,
   prepareColumn: prepareSqliteColumn,
   search: sqliteSearch,
+  transactionalDdl: true,
+  diagnose: diagnoseSqlite,
   ormOptions(context) {
     const location = parseSqliteUrl(context.url);
     busyTimeout(context);

@@ -6,10 +6,12 @@ import type {
   DriverTransaction,
   ExecuteResult,
   HealthInfo,
+  LockedSession,
 } from '@switchyard/core/adapter';
 import { foldCase } from '@switchyard/core/adapter';
 import type { Database, Statement } from 'better-sqlite3';
 import { decimalSortKey } from './sqlite-decimal.ts';
+import { holdWriteLock, type LockRequest, lockTimeoutError } from './sqlite-lock.ts';
 import { LruCache, STATEMENT_CACHE_SIZE } from './sqlite-statement-cache.ts';
 
 export interface SqliteDriverOptions {
@@ -21,13 +23,12 @@ export interface SqliteDriverOptions {
 /**
  * better-sqlite3 has one connection and runs synchronously. A transaction spans awaits, so while
  * one is open every other caller in this process waits its turn (the gate); statements outside a
- * transaction run at once otherwise. Schema work (`exclusive`) holds the gate the same way, since
- * MikroORM runs it on this same connection.
+ * transaction run at once otherwise. `withLock` holds the gate the same way for its whole call.
  */
 export class SqliteStoreDriver implements Driver {
   readonly #db: Database;
   readonly #statements = new LruCache<string, Statement>(STATEMENT_CACHE_SIZE);
-  /** Set while a transaction or exclusive work holds the connection; resolves when it is released. */
+  /** Set while a transaction or `withLock` holds the connection; resolves when it is released. */
   #held: Promise<void> | undefined;
 
   constructor(db: Database, options: SqliteDriverOptions) {
@@ -70,11 +71,22 @@ export class SqliteStoreDriver implements Driver {
     return { affectedRows: statement.run(...params).changes };
   }
 
-  /** Waits for the gate and takes it; the returned function gives it back. */
-  async #acquire(): Promise<() => void> {
+  /**
+   * Waits for the gate and takes it; the returned function gives it back. With `until`, gives up
+   * when its deadline (a `performance.now()` value) passes, throwing its error.
+   */
+  async #acquire(until?: { deadline: number; error: () => Error }): Promise<() => void> {
     // The check and the take run in one synchronous step: several waiters wake together, and
     // only the first to run may take the gate (the others see it held and wait again).
-    while (this.#held) await this.#held;
+    while (this.#held) {
+      if (!until) {
+        await this.#held;
+        continue;
+      }
+      const remaining = until.deadline - performance.now();
+      if (remaining <= 0) throw until.error();
+      await settledWithin(this.#held, remaining);
+    }
     let release!: () => void;
     const held = new Promise<void>((resolve) => {
       release = resolve;
@@ -100,15 +112,20 @@ export class SqliteStoreDriver implements Driver {
   }
 
   /**
-   * Runs `fn` once no transaction of this driver is open, holding the gate until it settles:
-   * statements and transactions of this process wait meanwhile. Without it, MikroORM's schema
-   * work would run inside whatever transaction is open on the shared connection. `fn` MUST NOT
-   * call this driver's own methods (they would wait for the gate it holds).
+   * SQLite has one write lock per database file, and that is the lock: `name` plays no part, so
+   * every `withLock` on a file excludes every other one — and every other writer — in any process.
+   * Waits for this process's open transactions (the gate), then for other processes' writers
+   * (`BEGIN IMMEDIATE`), both within `timeoutMs`. `fn` runs inside that transaction with foreign
+   * keys off; see `holdWriteLock` for what is committed.
    */
-  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const release = await this.#acquire();
+  async withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T> {
+    const request: LockRequest = { name, timeoutMs, deadline: performance.now() + timeoutMs };
+    const release = await this.#acquire({
+      deadline: request.deadline,
+      error: () => lockTimeoutError(request),
+    });
     try {
-      return await fn();
+      return await holdWriteLock(this.#db, this, request, fn);
     } finally {
       release();
     }
@@ -136,6 +153,7 @@ export class SqliteStoreDriver implements Driver {
     return {
       serverVersion: version.v,
       settings: {
+        encoding: String(pragma('encoding')),
         journal_mode: String(pragma('journal_mode')),
         synchronous: Number(pragma('synchronous')),
         foreign_keys: Number(pragma('foreign_keys')) === 1,
@@ -148,6 +166,17 @@ export class SqliteStoreDriver implements Driver {
   async close(): Promise<void> {
     this.#statements.clear();
   }
+}
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first. */
+function settledWithin(promise: Promise<void>, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    void promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 class SqliteTransaction implements DriverTransaction, DriverSession {

@@ -1,12 +1,13 @@
-import { MikroORM } from '@mikro-orm/core';
+import type { MikroORM } from '@mikro-orm/core';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import { resolveCapabilities } from '../capabilities.ts';
 import { ConfigurationError, SwitchyardError, UnsupportedFeatureError } from '../errors.ts';
-import { SchemaDiscovery } from '../schema/schema-discovery.ts';
-import { buildSearchModels } from '../search/search-model.ts';
+import { loadMigrationSource } from '../migrations/migration-files.ts';
+import type { MigrationSource } from '../migrations/migration-types.ts';
 import { raw } from '../sql/sql-fragment.ts';
 import { loadAdapter } from './adapter-loader.ts';
 import { parseDatabaseUrl, redactUrl } from './database-url.ts';
+import { initOrm } from './orm-setup.ts';
 import { defaultRetry, resolveRetry } from './retry-policy.ts';
 import { Executor } from './session.ts';
 import { StoreImpl } from './store-impl.ts';
@@ -31,6 +32,23 @@ export interface OpenStoreOptions {
   requireServer?: boolean;
   /** Default retry policy of `store.transaction`. */
   retry?: RetryOptions;
+  /**
+   * The migration history: a directory of migration files (`switchyard migrate create`), or the
+   * files already read. Without it, `store.migrate()` synchronises the schema directly (`push`).
+   */
+  migrations?: MigrationSource;
+  /** How long `migrate()` waits for another process's migration lock. Default 10 minutes. */
+  migrationLockTimeoutMs?: number;
+}
+
+const DEFAULT_MIGRATION_LOCK_TIMEOUT_MS = 10 * 60_000;
+
+function lockTimeout(value: number | undefined): number {
+  if (value === undefined) return DEFAULT_MIGRATION_LOCK_TIMEOUT_MS;
+  if (!Number.isFinite(value) || value < 0) {
+    throw new ConfigurationError('migrationLockTimeoutMs must be a non-negative number of milliseconds.');
+  }
+  return value;
 }
 
 function envFlag(name: string): boolean {
@@ -57,21 +75,17 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       `This deployment requires a shared database server, but the URL "${redactUrl(url)}" is an embedded ${adapter.name} database.`,
     );
   }
+  const migrationLockTimeoutMs = lockTimeout(options.migrationLockTimeoutMs);
   const context: AdapterOpenContext = { url, options: options.adapterOptions ?? {} };
-  const discovery = new SchemaDiscovery(adapter.prepareColumn);
   let orm: MikroORM | undefined;
   let driver: Driver | undefined;
   const probe = (error: unknown) =>
     error instanceof SwitchyardError ? error : adapter.classifyError(error, context);
   try {
-    orm = await MikroORM.init({
-      ...adapter.ormOptions(context),
-      entities: [...options.schema],
-      discovery: { onMetadata: discovery.onMetadata },
-      debug: false,
-    });
-    const schema = discovery.buildModel(orm.getMetadata());
-    const search = buildSearchModels(options.schema, schema, orm.getMetadata());
+    const migrations = await loadMigrationSource(options.migrations);
+    const setup = await initOrm(adapter, context, options.schema);
+    orm = setup.orm;
+    const { schema, search } = setup;
     const capabilities = resolveCapabilities({
       ...adapter.capabilities,
       search: Boolean(adapter.search) && (adapter.capabilities?.search ?? true),
@@ -95,6 +109,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       search,
       capabilities,
       retry: resolveRetry(options.retry, defaultRetry),
+      migrations,
+      migrationLockTimeoutMs,
     });
   } catch (error) {
     await driver?.close().catch(() => undefined);

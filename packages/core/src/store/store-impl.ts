@@ -8,13 +8,16 @@ import {
   UnsupportedFeatureError,
   ValidationError,
 } from '../errors.ts';
+import { MigrationRunner } from '../migrations/migration-runner.ts';
+import type { MigrationFile, MigrationReport, Migrations } from '../migrations/migration-types.ts';
+import { dropSchema, pushSchema } from '../migrations/schema-sync.ts';
+import { StoreMigrations } from '../migrations/store-migrations.ts';
 import { FilterCompiler } from '../query/filter-compiler.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
 import { SearchIndexWriter } from '../search/index-writer.ts';
-import type { SearchDialect } from '../search/search-dialect.ts';
 import type { SearchModel } from '../search/search-model.ts';
 import { SearchRunner } from '../search/search-runner.ts';
-import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
+import { ident, join, raw, sql } from '../sql/sql-fragment.ts';
 import { redactUrl } from './database-url.ts';
 import { type RepositoryContext, RepositoryImpl } from './repository-impl.ts';
 import type { ResolvedRetry } from './retry-policy.ts';
@@ -23,6 +26,7 @@ import { Executor, type NestingScope } from './session.ts';
 import type {
   AnyEntitySchema,
   BulkInsertOptions,
+  DoctorReport,
   HealthReport,
   Repository,
   Row,
@@ -44,9 +48,10 @@ export interface StoreParts {
   readonly search: ReadonlyMap<EntityModel, SearchModel>;
   readonly capabilities: Capabilities;
   readonly retry: ResolvedRetry;
+  /** The migration history, or undefined to push the schema. */
+  readonly migrations: readonly MigrationFile[] | undefined;
+  readonly migrationLockTimeoutMs: number;
 }
-
-type IndexStatements = (dialect: SearchDialect, spec: SearchModel['spec']) => Sql[];
 
 export class StoreImpl implements Store {
   readonly backend: string;
@@ -60,6 +65,8 @@ export class StoreImpl implements Store {
   readonly #repositories = new Map<EntityModel, Repository<AnyEntitySchema>>();
   readonly #indexWriters = new Map<EntityModel, SearchIndexWriter>();
   readonly #searchRunner: SearchRunner | undefined;
+  readonly #migrationRunner: MigrationRunner;
+  readonly migrations: Migrations;
   #closed = false;
 
   constructor(parts: StoreParts) {
@@ -81,6 +88,23 @@ export class StoreImpl implements Store {
       this.#indexWriters.set(entity, new SearchIndexWriter(model, this.#rows));
     const dialect = parts.adapter.search;
     this.#searchRunner = dialect && new SearchRunner({ dialect, rows: this.#rows, filters: this.#filters });
+    this.#migrationRunner = new MigrationRunner(
+      {
+        adapter: parts.adapter,
+        context: parts.context,
+        driver: parts.driver,
+        lockTimeoutMs: parts.migrationLockTimeoutMs,
+      },
+      parts.migrations ?? [],
+    );
+    this.migrations = new StoreMigrations({
+      backend: this.backend,
+      orm: parts.orm,
+      runner: this.#migrationRunner,
+      files: parts.migrations,
+      executor: this.#driverExecutor,
+      guard: (operation) => this.#guardSchemaWork(`migrations.${operation}`),
+    });
   }
 
   repo<E extends AnyEntitySchema>(entity: E): Repository<E> {
@@ -98,22 +122,25 @@ export class StoreImpl implements Store {
     return this.#runner.run((ex) => fn(this.#scope(ex, ex.rootScope)), options);
   }
 
-  /**
-   * Adds what the schema definition has and the database lacks (tables, columns, indexes, foreign
-   * keys). Never drops or rewrites a table or column it does not know — the database may hold
-   * other applications' tables.
-   */
-  migrate(): Promise<void> {
-    return this.#schemaWork('migrate', () => this.orm.schema.update({ safe: true, dropTables: false }), {
-      after: (dialect, spec) => dialect.createIndex(spec),
-    });
+  async migrate(): Promise<MigrationReport> {
+    this.#guardSchemaWork('migrate');
+    try {
+      if (this.#parts.migrations) return await this.migrations.up();
+      await pushSchema(this.#migrationRunner, this.#parts.adapter, this.orm, this.#parts.search.values());
+      return { migrations: [], mode: 'push' };
+    } catch (error) {
+      throw this.#driverExecutor.classify(error);
+    }
   }
 
-  /** Drops the tables of this store's schema definition (and their search indexes), and nothing else. */
-  dropSchema(): Promise<void> {
-    return this.#schemaWork('dropSchema', () => this.orm.schema.drop(), {
-      before: (dialect, spec) => dialect.dropIndex(spec),
-    });
+  /** Drops the tables of this store's schema definition, their search indexes and the migration history, and nothing else. */
+  async dropSchema(): Promise<void> {
+    this.#guardSchemaWork('dropSchema');
+    try {
+      await dropSchema(this.#migrationRunner, this.#parts.adapter, this.orm, this.#parts.search.values());
+    } catch (error) {
+      throw this.#driverExecutor.classify(error);
+    }
   }
 
   async search<E extends AnyEntitySchema>(
@@ -176,36 +203,12 @@ export class StoreImpl implements Store {
     return model;
   }
 
-  /**
-   * Runs MikroORM's schema work under the driver's `exclusive`, and the search index statements
-   * through the driver's own executor — after the tables exist on migrate, before they go on
-   * drop. (Inside `exclusive` the driver's own methods would wait for the connection it holds.)
-   */
-  async #schemaWork(
-    name: string,
-    work: () => Promise<void>,
-    index: { before?: IndexStatements; after?: IndexStatements },
-  ): Promise<void> {
+  /** Schema work takes the migration lock on its own session: never inside a transaction. */
+  #guardSchemaWork(name: string): void {
     this.#assertOpen();
     if (this.#runner.ambient.getStore()) {
       throw new ValidationError(`${name}() cannot run inside a transaction.`);
     }
-    const driver = this.#parts.driver;
-    const runIndexStatements = async (statements: IndexStatements | undefined) => {
-      const dialect = this.#parts.adapter.search;
-      if (!dialect || !statements) return;
-      for (const model of this.#parts.search.values()) {
-        for (const statement of statements(dialect, model.spec))
-          await this.#driverExecutor.execute(statement);
-      }
-    };
-    await runIndexStatements(index.before);
-    try {
-      await (driver.exclusive ? driver.exclusive(work) : work());
-    } catch (error) {
-      throw this.#driverExecutor.classify(error);
-    }
-    await runIndexStatements(index.after);
   }
 
   async health(): Promise<HealthReport> {
@@ -228,6 +231,23 @@ export class StoreImpl implements Store {
       latencyMs: Math.round(latencyMs * 100) / 100,
       settings: info.settings,
       capabilities: this.capabilities,
+    };
+  }
+
+  async doctor(): Promise<DoctorReport> {
+    const health = await this.health();
+    const findings = this.#parts.adapter.diagnose({
+      serverVersion: health.serverVersion,
+      settings: health.settings,
+    });
+    const migrations = this.#parts.migrations ? await this.migrations.status() : null;
+    return {
+      ok: findings.every((f) => f.status !== 'fail') && (migrations?.problems.length ?? 0) === 0,
+      backend: health.backend,
+      url: health.url,
+      serverVersion: health.serverVersion,
+      findings,
+      migrations,
     };
   }
 

@@ -6,8 +6,9 @@ import type {
   PrimaryKeyProp,
   RequiredEntityData,
 } from '@mikro-orm/core';
-import type { IsolationLevel } from '../adapter-api.ts';
+import type { HealthFinding, IsolationLevel } from '../adapter-api.ts';
 import type { Capabilities } from '../capabilities.ts';
+import type { MigrationReport, MigrationStatus, Migrations } from '../migrations/migration-types.ts';
 import type { OrderBy, Where } from '../query/filter-types.ts';
 import type { Snippet, TextRange } from '../search/highlighter.ts';
 
@@ -186,6 +187,19 @@ export interface HealthReport {
   capabilities: Capabilities;
 }
 
+/** What `switchyard doctor` prints: every check of the database, and the migration status. */
+export interface DoctorReport {
+  /** False when any finding is `fail` or the migration history has problems. */
+  ok: boolean;
+  backend: string;
+  /** The URL without its password. */
+  url: string;
+  serverVersion: string;
+  findings: HealthFinding[];
+  /** Null when the store was opened without a migration history. */
+  migrations: MigrationStatus | null;
+}
+
 export interface Store extends TransactionScope {
   readonly backend: string;
   readonly capabilities: Capabilities;
@@ -215,11 +229,23 @@ export interface Store extends TransactionScope {
    * changed normaliser), in batches, each its own transaction. Returns the number of rows indexed.
    */
   reindex(entity: AnyEntitySchema, options?: BulkInsertOptions): Promise<number>;
-  /** Brings the database schema up to the schema definition (tables, columns, indexes). */
-  migrate(): Promise<void>;
-  /** Drops every table of the schema definition. For tests and tooling. */
+  /**
+   * Brings the database up to date, holding the migration lock (replicas starting together wait
+   * for the one that migrates). With a history (`openStore({ migrations })`) it applies the
+   * pending migrations; without one it adds what the schema definition has and the database lacks
+   * (`push`: tables, columns, indexes, search indexes; never drops) — for prototypes and tests.
+   */
+  migrate(): Promise<MigrationReport>;
+  /** The migration history of this database (`openStore({ migrations })`). */
+  readonly migrations: Migrations;
+  /**
+   * Drops every table of the schema definition, their search indexes and the migration history
+   * table — nothing else. For tests and tooling.
+   */
   dropSchema(): Promise<void>;
   health(): Promise<HealthReport>;
+  /** Checks the database for what Switchyard needs (`switchyard doctor`). */
+  doctor(): Promise<DoctorReport>;
   /** Closes every connection. Later calls fail with StoreClosedError. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,0 +1,44 @@
+import type { DriverRow, ExecuteResult } from '@switchyard/core/adapter';
+import type { Pool, PoolConnection, QueryError } from 'mysql2';
+
+interface Queryable {
+  query(
+    options: typeof QUERY_OPTIONS & { sql: string; values: unknown[] },
+    callback: (error: QueryError | null, result: unknown) => void,
+  ): unknown;
+}
+
+/**
+ * Per-statement mysql2 options of every statement the driver runs: every BIGINT as a string (so a
+ * value is never a rounded number) and every DECIMAL as a string; datetimes as strings.
+ */
+export const QUERY_OPTIONS = {
+  supportBigNumbers: true,
+  bigNumberStrings: true,
+  decimalNumbers: false,
+  dateStrings: true,
+} as const;
+
+export function run(target: Queryable, sql: string, params: readonly unknown[]): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    target.query({ ...QUERY_OPTIONS, sql, values: [...params] }, (error, result) =>
+      error ? reject(error) : resolve(result),
+    );
+  });
+}
+
+export function rowsOf(result: unknown): DriverRow[] {
+  return Array.isArray(result) ? (result as DriverRow[]) : [];
+}
+
+export function affectedOf(result: unknown): ExecuteResult {
+  // With the FOUND_ROWS client flag, affectedRows counts matched rows, not only changed ones.
+  const affected = (result as { affectedRows?: unknown } | null)?.affectedRows;
+  return { affectedRows: typeof affected === 'number' ? affected : 0 };
+}
+
+export function getConnection(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => {
+    pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection)));
+  });
+}
