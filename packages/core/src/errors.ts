@@ -219,7 +219,8 @@ export class MigrationError extends SwitchyardError {
 
 /**
  * The migration history and the migration files disagree (a file missing, changed after it was
- * applied, out of order, or a migration left part-way) or the files themselves are not valid.
+ * applied, out of order, forked by two branches, a revert left part-way, a partial migration whose
+ * file changed in its finished steps) or the files themselves are not valid.
  * Nothing was changed; the message says what to repair.
  */
 export class MigrationHistoryError extends SwitchyardError {

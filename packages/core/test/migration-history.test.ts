@@ -4,16 +4,20 @@ import type { HistoryRow } from '../src/migrations/history-table.ts';
 import { migrationChecksum, stepsChecksum } from '../src/migrations/migration-files.ts';
 import type { MigrationFile } from '../src/migrations/migration-types.ts';
 
-const file = (name: string, up = [`create table ${name.slice(15)} (x int)`]): MigrationFile => ({
+const file = (
+  name: string,
+  up = [`create table ${name.slice(15)} (x int)`],
+  parent: string | null = null,
+): MigrationFile => ({
   format: 1,
   name,
-  parent: null,
+  parent,
   dialects: { mariadb: { up, down: ['drop table x'] } },
   snapshot: {},
 });
 const A = file('20260101000000_a');
-const B = file('20260102000000_b', ['s1', 's2', 's3']);
-const C = file('20260103000000_c');
+const B = file('20260102000000_b', ['s1', 's2', 's3'], A.name);
+const C = file('20260103000000_c', undefined, B.name);
 
 const applied = (f: MigrationFile, over: Partial<HistoryRow> = {}): [string, HistoryRow] => {
   const steps = f.dialects.mariadb as { up: string[]; down: string[] };
@@ -72,7 +76,7 @@ describe('analyseHistory', () => {
   });
 
   test('a file changed after it was applied is marked and is a problem', () => {
-    const changed = file(B.name, ['s1', 'other']);
+    const changed = file(B.name, ['s1', 'other'], A.name);
     const a = analyseHistory('mariadb', [A, changed], new Map([applied(A), applied(B)]));
     expect(a.migrations[1]).toMatchObject({ state: 'applied', modified: true });
     expect(a.problems.join()).toContain('changed after it was applied');
@@ -81,6 +85,12 @@ describe('analyseHistory', () => {
   test('a pending file that sorts before an applied one is a problem', () => {
     const a = analyseHistory('mariadb', [A, B, C], new Map([applied(A), applied(C)]));
     expect(a.problems.join()).toContain(`${B.name} is not applied but sorts before the applied ${C.name}`);
+  });
+
+  test('a history forked by two branches is a problem, even when every file is applied', () => {
+    const forked = file(C.name, undefined, A.name);
+    const a = analyseHistory('mariadb', [A, B, forked], new Map([applied(A), applied(B), applied(forked)]));
+    expect(a.problems.join()).toContain(`${C.name} was generated after ${A.name}`);
   });
 
   test('a file without steps for the backend is a problem', () => {

@@ -132,12 +132,14 @@ export class PostgresStoreDriver implements Driver {
 
   /**
    * Ends the transactions and locks still open (their clients are discarded, which rolls them back
-   * and releases the locks). The pool itself belongs to MikroORM and is ended by `orm.close()`,
-   * which core calls next.
+   * and releases the locks), then the pool. MikroORM created the pool, but only ends it through
+   * Kysely when Kysely itself ran a query — which Switchyard's statements never do — so the idle
+   * connections would otherwise keep the process alive until they time out.
    */
   async close(): Promise<void> {
     for (const open of [...this.#open]) open.discard(new Error('The store was closed while it was in use.'));
     this.#open.clear();
+    if (!this.#pool.ending && !this.#pool.ended) await this.#pool.end().catch(() => undefined);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { HistoryRow } from './history-table.ts';
-import { migrationChecksum } from './migration-files.ts';
+import { chainProblems, migrationChecksum } from './migration-files.ts';
 import type { MigrationFile, MigrationStatus, MigrationStatusEntry } from './migration-types.ts';
 
 /** The files and the recorded history of one database, side by side. */
@@ -21,7 +21,9 @@ export function analyseHistory(
   rows: ReadonlyMap<string, HistoryRow>,
 ): HistoryAnalysis {
   const byName = new Map(files.map((f) => [f.name, f]));
-  const problems: string[] = [];
+  // A fork (two branches each added a migration) applies, but leaves a history whose snapshots
+  // miss changes: the next `create` would go wrong, so it stops here as it does in `check`.
+  const problems: string[] = chainProblems(files);
   const entries: MigrationStatusEntry[] = [];
   const names = [...new Set([...files.map((f) => f.name), ...rows.keys()])].sort();
   const appliedNames = [...rows.values()].filter((r) => r.state === 'applied').map((r) => r.name);

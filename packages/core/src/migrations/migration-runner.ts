@@ -5,6 +5,7 @@ import { analyseHistory } from './history-analysis.ts';
 import { type HistoryRow, HistoryTable } from './history-table.ts';
 import { describeStep, migrationChecksum, stepsChecksum } from './migration-files.ts';
 import type {
+  DialectSteps,
   MigrateDownOptions,
   MigrateUpOptions,
   MigrationFile,
@@ -29,6 +30,21 @@ interface Outcome {
 }
 
 type Direction = 'up' | 'down';
+
+/** Records a migration as applied (up), or removes it from the history (down). */
+function finish(history: HistoryTable, file: MigrationFile, steps: DialectSteps, direction: Direction) {
+  if (direction === 'down') return history.remove(file.name);
+  return history.write({
+    name: file.name,
+    checksum: migrationChecksum(steps),
+    state: 'applied',
+    direction,
+    steps: steps.up.length,
+    done: steps.up.length,
+    doneChecksum: stepsChecksum(steps.up),
+    error: null,
+  });
+}
 
 /**
  * Applies and reverts migrations under the migration lock. A failure after some migrations went
@@ -128,17 +144,7 @@ export class MigrationRunner {
         return;
       }
       const file = this.#file(name);
-      const steps = this.#steps(file);
-      await history.write({
-        name,
-        checksum: migrationChecksum(steps),
-        state: 'applied',
-        direction: 'up',
-        steps: steps.up.length,
-        done: steps.up.length,
-        doneChecksum: stepsChecksum(steps.up),
-        error: null,
-      });
+      await finish(history, file, this.#steps(file), 'up');
     });
   }
 
@@ -195,19 +201,7 @@ export class MigrationRunner {
           await this.#runStep(step, ex);
         }
         current = 0;
-        if (direction === 'down') await history.remove(file.name);
-        else {
-          await history.write({
-            name: file.name,
-            checksum: migrationChecksum(steps),
-            state: 'applied',
-            direction,
-            steps: list.length,
-            done: list.length,
-            doneChecksum: stepsChecksum(list),
-            error: null,
-          });
-        }
+        await finish(history, file, steps, direction);
       });
       return undefined;
     } catch (error) {
@@ -271,19 +265,7 @@ export class MigrationRunner {
         return failure;
       }
     }
-    if (direction === 'down') await history.remove(file.name);
-    else {
-      await history.write({
-        name: file.name,
-        checksum: migrationChecksum(steps),
-        state: 'applied',
-        direction,
-        steps: list.length,
-        done: list.length,
-        doneChecksum: stepsChecksum(list),
-        error: null,
-      });
-    }
+    await finish(history, file, steps, direction);
     return undefined;
   }
 
@@ -320,8 +302,9 @@ export class MigrationRunner {
             .replace(/\s+/g, ' ')
             .slice(0, 160)})`
         : '';
+    const reason = (cause.message.split('\n')[0] ?? '').replace(/[.\s]*$/, '.');
     return new MigrationError(
-      `Migration ${file.name} failed ${direction === 'up' ? 'to apply' : 'to revert'}${where} on ${this.#backend}${statement}: ${cause.message.split('\n')[0]} ${consequence}`,
+      `Migration ${file.name} failed ${direction === 'up' ? 'to apply' : 'to revert'}${where} on ${this.#backend}${statement}: ${reason} ${consequence}`,
       file.name,
       step,
       { cause },
