@@ -39,7 +39,10 @@ function missingCapability(
   adapter: Adapter,
   needs: readonly (keyof Capabilities)[] | undefined,
 ): string | undefined {
-  const missing = (needs ?? []).filter((c) => adapter.capabilities?.[c] === false);
+  // Search is also missing without a search dialect, whatever the flag says (as openStore decides).
+  const lacks = (c: keyof Capabilities) =>
+    adapter.capabilities?.[c] === false || (c === 'search' && !adapter.search);
+  const missing = (needs ?? []).filter(lacks);
   return missing.length ? `the adapter declares ${missing.join(', ')} false` : undefined;
 }
 
@@ -88,6 +91,7 @@ export function runConformance(options: ConformanceOptions): void {
       describe(suite.name, () => {
         let context: SuiteContext | undefined;
         let database: TestDatabase | undefined;
+        const freshDatabases: TestDatabase[] = [];
         const stores: Store[] = [];
 
         beforeAll(async () => {
@@ -114,11 +118,17 @@ export function runConformance(options: ConformanceOptions): void {
             serverUrl,
             adapterModule: options.adapterModule,
             openStore: open,
+            freshDatabase: async () => {
+              const fresh = await provider.createDatabase(serverUrl, databaseName(`${suite.name}_x`));
+              freshDatabases.push(fresh);
+              return fresh.url;
+            },
           };
         });
 
         afterAll(async () => {
           for (const s of stores) await s.close();
+          for (const fresh of freshDatabases) await fresh.drop();
           await database?.drop();
         });
 

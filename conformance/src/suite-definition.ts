@@ -12,8 +12,16 @@ export interface SuiteContext {
   readonly serverUrl: string;
   /** Package name of the adapter, importable from the adapter's own folder (child processes). */
   readonly adapterModule: string;
-  /** Opens another store on the same database; closed automatically after the suite. */
+  /**
+   * Opens another store (by default on the suite's database, with the conformance schema); closed
+   * automatically after the suite.
+   */
   openStore(options?: Partial<OpenStoreOptions>): Promise<Store>;
+  /**
+   * URL of a new, empty database (a file for embedded backends), dropped after the suite: for tests
+   * that need a database no other test has touched, such as the migrations suite's.
+   */
+  freshDatabase(): Promise<string>;
 }
 
 export interface ConformanceTest {

@@ -1,11 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { UniqueConstraintError, VersionConflictError } from '@switchyard/core';
 import { expect } from 'vitest';
 import { Account, Post } from '../conformance-schema.ts';
 import { defineSuite } from '../suite-definition.ts';
 import type { WorkerInput, WorkerMessage } from '../workers/concurrent-writer.ts';
+import { runTogether, startWorker } from './worker-process.ts';
 
 const newAccount = (email = `${crypto.randomUUID()}@example.com`) => ({ email, name: 'Ada', balance: 0 });
 
@@ -15,55 +13,6 @@ const PROCESSES = 4;
 const TRANSACTIONS_PER_PROCESS = 50;
 /** Longest a worker process may take, start-up included. */
 const PROCESS_DEADLINE_MS = 45_000;
-
-interface Worker {
-  readonly child: ChildProcess;
-  readonly ready: Promise<void>;
-  readonly done: Promise<{
-    code: number | null;
-    signal: NodeJS.Signals | null;
-    result?: WorkerMessage;
-    stderr: string;
-  }>;
-}
-
-/** Starts one writer process from the compiled suite (`dist/suites` → `dist/workers`). */
-function startWorker(url: string, adapterModule: string, input: WorkerInput): Worker {
-  const script = fileURLToPath(new URL('../workers/concurrent-writer.js', import.meta.url));
-  const child = spawn(process.execPath, [script, JSON.stringify(input)], {
-    cwd: process.cwd(),
-    env: { ...process.env, SWITCHYARD_WORKER_URL: url, SWITCHYARD_WORKER_ADAPTER: adapterModule },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  // A process that died early closes its stdin: writing "go" to it must not crash the test.
-  child.stdin?.on('error', () => undefined);
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr += chunk;
-  });
-  let result: WorkerMessage | undefined;
-  let markReady!: () => void;
-  const ready = new Promise<void>((resolve) => {
-    markReady = resolve;
-  });
-  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-    let message: WorkerMessage;
-    try {
-      message = JSON.parse(line) as WorkerMessage;
-    } catch {
-      return;
-    }
-    if (message.type === 'ready') markReady();
-    else result = message;
-  });
-  const done = new Promise<Awaited<Worker['done']>>((resolve) => {
-    child.on('close', (code, signal) => {
-      markReady();
-      resolve({ code, signal, result, stderr });
-    });
-  });
-  return { child, ready, done };
-}
 
 export const concurrencySuite = defineSuite('concurrency', {
   '8 parallel writers doing read-modify-write with expectedVersion lose no update': async ({ store }) => {
@@ -122,35 +71,25 @@ export const concurrencySuite = defineSuite('concurrency', {
     async ({ store, url, adapterModule }) => {
       const account = await store.repo(Account).insert(newAccount());
       const workers = Array.from({ length: PROCESSES }, (_, worker) =>
-        startWorker(url, adapterModule, {
+        startWorker<WorkerMessage>('concurrent-writer.js', url, adapterModule, {
           worker,
           accountId: account.id,
           transactions: TRANSACTIONS_PER_PROCESS,
-        }),
+        } satisfies WorkerInput),
       );
-      const deadline = setTimeout(() => {
-        for (const w of workers) w.child.kill('SIGKILL');
-      }, PROCESS_DEADLINE_MS);
-      try {
-        // Every process has opened its store before any of them writes: the writes overlap.
-        await Promise.all(workers.map((w) => w.ready));
-        for (const w of workers) w.child.stdin?.end('go\n');
-        const results = await Promise.all(workers.map((w) => w.done));
-        for (const [worker, r] of results.entries()) {
-          const detail = `worker ${worker}: exit ${r.code} ${r.signal ?? ''} ${JSON.stringify(r.result)} ${r.stderr}`;
-          expect(r.code, detail).toBe(0);
-          expect(r.result, detail).toMatchObject({
-            type: 'result',
-            ok: true,
-            committed: TRANSACTIONS_PER_PROCESS,
-          });
-          // Each transaction took its locks up front and waited for them: none failed with a busy,
-          // lock-timeout or deadlock error that a retry then hid.
-          expect(r.result, detail).toMatchObject({ runs: TRANSACTIONS_PER_PROCESS });
-        }
-      } finally {
-        clearTimeout(deadline);
-        for (const w of workers) if (w.child.exitCode === null) w.child.kill('SIGKILL');
+      // Every process has opened its store before any of them writes: the writes overlap.
+      const results = await runTogether(workers, PROCESS_DEADLINE_MS);
+      for (const [worker, r] of results.entries()) {
+        const detail = `worker ${worker}: exit ${r.code} ${r.signal ?? ''} ${JSON.stringify(r.result)} ${r.stderr}`;
+        expect(r.code, detail).toBe(0);
+        expect(r.result, detail).toMatchObject({
+          type: 'result',
+          ok: true,
+          committed: TRANSACTIONS_PER_PROCESS,
+        });
+        // Each transaction took its locks up front and waited for them: none failed with a busy,
+        // lock-timeout or deadlock error that a retry then hid.
+        expect(r.result, detail).toMatchObject({ runs: TRANSACTIONS_PER_PROCESS });
       }
       const posts = await store.repo(Post).find({ account: account.id }, { orderBy: { seq: 'asc' } });
       const expected = Array.from({ length: PROCESSES }, (_, w) =>

@@ -6,6 +6,7 @@ import { divergencesSuite } from './divergences-suite.ts';
 import { errorsSuite } from './errors-suite.ts';
 import { filtersSuite } from './filters-suite.ts';
 import { lifecycleSuite } from './lifecycle-suite.ts';
+import { migrationsSuite } from './migrations-suite.ts';
 import { orderingSuite } from './ordering-suite.ts';
 import { paginationSuite } from './pagination-suite.ts';
 import { searchPropertySuite } from './search-property-suite.ts';
@@ -16,6 +17,7 @@ import { typesSuite } from './types-suite.ts';
 /** Every suite, in the order they run. */
 export const allSuites = [
   lifecycleSuite,
+  migrationsSuite,
   crudSuite,
   typesSuite,
   filtersSuite,
