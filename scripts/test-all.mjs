@@ -1,6 +1,6 @@
 // The whole test pipeline, run as `pnpm run test:all` (which `npm test` and .ci/run reach through
 // scripts/toolchain.mjs): build, typecheck, lint and format check (one turbo run), then every
-// package's tests.
+// package's tests, then `switchyard migrate check` on the demo.
 //
 // Each package's vitest writes .reports/vitest.json (see vitest.shared.ts). At the end the reports
 // are added up and the last line printed is `N passed, N failed, N skipped`. A failed build,
@@ -97,6 +97,16 @@ for (const pkg of packages.filter((candidate) => candidate.hasTests)) {
 }
 if (!testsPassed && totals.failed === 0 && failures.length === failuresBeforeTests) {
   failures.push('turbo run test');
+}
+
+// The demo's committed migration history must match its schema definition on every dialect, checked
+// offline by the demo's own script as a user would run it; it counts as one test.
+if (runStep('demo migration history', 'pnpm', ['--filter', '@switchyard/demo', 'run', 'migrate:check'])) {
+  totals.passed += 1;
+  rows.push(['demo: switchyard migrate check', 'passed 1']);
+} else {
+  failures.push('demo: switchyard migrate check (schema changed without a migration?)');
+  rows.push(['demo: switchyard migrate check', 'failed 1']);
 }
 
 // The same conformance test must have the same outcome on every backend that ran it.

@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { isSwitchyardError, openStore, redactUrl, VersionConflictError } from '@switchyard/core';
 import Table from 'cli-table3';
 import pc from 'picocolors';
@@ -24,9 +25,12 @@ async function step<T>(name: string, run: () => Promise<T>, describe: (result: T
 
 // No configuration needed: without DATABASE_URL this is an embedded SQLite file next to the demo.
 const url = process.env.DATABASE_URL ?? 'sqlite:./.data/demo.sqlite';
+// The history written by `switchyard migrate create` (see switchyard.config.ts); the same path from
+// src/ and from dist/.
+const migrations = fileURLToPath(new URL('../migrations', import.meta.url));
 
 async function main(): Promise<void> {
-  const store = await openStore({ url, schema: demoSchema });
+  const store = await openStore({ url, schema: demoSchema, migrations });
   try {
     const health = await store.health();
     console.log(
@@ -36,8 +40,19 @@ async function main(): Promise<void> {
 
     await step(
       'migrate',
-      () => store.migrate(),
-      () => 'schema is up to date',
+      async () => {
+        // With nothing recorded in the history, demo tables can only come from a run before the
+        // demo had a migration history (they would make the first migration fail). The demo's data
+        // is throwaway, so they are dropped and made again by the history.
+        const before = await store.migrations.status();
+        const fresh = before.migrations.every((m) => m.state === 'pending');
+        if (fresh) await store.dropSchema();
+        return { fresh, applied: (await store.migrate()).migrations };
+      },
+      ({ fresh, applied }) =>
+        applied.length === 0
+          ? 'the history is up to date'
+          : `applied ${applied.join(', ')}${fresh ? ' to a fresh schema' : ''}`,
     );
     const owners = store.repo(Owner);
     const notes = store.repo(Note);
