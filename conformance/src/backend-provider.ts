@@ -34,4 +34,11 @@ export interface BackendProvider {
   check(serverUrl: string): Promise<void>;
   /** Creates a fresh empty database on the server. `name` is unique and safe as an identifier. */
   createDatabase(serverUrl: string, name: string): Promise<TestDatabase>;
+  /**
+   * Finishes the search index maintenance a backend does in the background after large writes,
+   * for backends where searches running during it can miss documents (a server defect the
+   * adapter's README documents). The search suites call it after their large writes, so that they
+   * test the adapter rather than that race. Test databases only: it may need admin rights.
+   */
+  settleSearch?(databaseUrl: string): Promise<void>;
 }

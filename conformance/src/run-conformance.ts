@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { BackendProvider, TestDatabase } from './backend-provider.ts';
 import { Article, conformanceSchema } from './conformance-schema.ts';
 import { ParityRecorder } from './parity-report.ts';
+import { useSearchSettler } from './search/search-settle.ts';
 import { isRequired, type Provisioned, provision } from './provision.ts';
 import type { SuiteContext } from './suite-definition.ts';
 import { allSuites, type ConformanceTestId, type SuiteName } from './suites/index.ts';
@@ -98,6 +99,8 @@ export function runConformance(options: ConformanceOptions): void {
           if (provisioned?.status !== 'ready') return;
           const db = await provider.createDatabase(provisioned.serverUrl, databaseName(suite.name));
           database = db;
+          const settle = provider.settleSearch?.bind(provider);
+          useSearchSettler(settle && (() => settle(db.url)));
           // An adapter without search still runs every other suite: its schema leaves the searchable entity out.
           const schema =
             adapter.search && adapter.capabilities?.search !== false

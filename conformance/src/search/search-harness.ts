@@ -1,5 +1,6 @@
 import type { Row, SearchHit, SearchOptions, Store } from '@switchyard/core';
 import { expect } from 'vitest';
+import { settleSearch } from './search-settle.ts';
 import { Article } from '../conformance-schema.ts';
 import { compareCodePoints, newTag, shuffled } from '../suites/suite-helpers.ts';
 
@@ -104,6 +105,7 @@ export async function seedCorpus(
       })),
     );
     for (const [i, row] of rows.entries()) register((batch[i] as KeyedDocument).key, row.id);
+    await settleSearch();
   };
   await add(documents);
   const keyOf = (id: string) => keys.get(id) ?? `<foreign ${id}>`;

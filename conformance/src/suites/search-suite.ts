@@ -2,6 +2,7 @@ import { ConfigurationError, type SearchPage, type Store, ValidationError } from
 import { expect } from 'vitest';
 import { Article, Sample } from '../conformance-schema.ts';
 import { corpus, corpusSubset } from '../search/search-corpus.ts';
+import { settleSearch } from '../search/search-settle.ts';
 import {
   type ArticleRow,
   type ArticleSearchOptions,
@@ -823,6 +824,7 @@ export const searchSuite = defineSuite('search', {
       expect(await seeded.keys('cherry')).toEqual(['d05']);
 
       const indexed = await store.reindex(Article);
+      await settleSearch();
       expect(indexed).toBeGreaterThanOrEqual(7);
       const cases: Cases = [
         ['kiwi', ['d01', 'd05']],
@@ -839,6 +841,7 @@ export const searchSuite = defineSuite('search', {
       await expectResults(seeded, cases);
       const before = await Promise.all(cases.map(([q]) => seeded.hits(q)));
       expect(await store.reindex(Article, { batchSize: 3 })).toBe(indexed);
+      await settleSearch();
       await expectResults(seeded, cases);
       const after = await Promise.all(cases.map(([q]) => seeded.hits(q)));
       expect(after.map((hits) => hits.map((h) => h.key))).toEqual(
@@ -869,6 +872,7 @@ export const searchSuite = defineSuite('search', {
         }
       }
       expect(await store.repo(Article).bulkInsert(documents(), { batchSize: 700 })).toBe(total);
+      await settleSearch();
       const numbers = async (query: string) =>
         (await searchAll(store, query, { tenant })).map((h) => h.item.rank as number).sort((a, b) => a - b);
       const upTo = (keep: (i: number) => boolean) => Array.from({ length: total }, (_, i) => i).filter(keep);
