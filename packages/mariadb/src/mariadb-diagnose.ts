@@ -128,6 +128,20 @@ function tokenSizeFinding(min: number, max: number): HealthFinding {
   };
 }
 
+/** innodb_ft_cache_size's maximum: the full-text cache syncs after each tenth of it. */
+const FT_CACHE_MAX = 80_000_000;
+
+function ftCacheFinding(size: number): HealthFinding {
+  const found = `innodb_ft_cache_size ${size}`;
+  if (size >= FT_CACHE_MAX) return ok('full-text cache', found);
+  return {
+    check: 'full-text cache',
+    status: 'warn',
+    found,
+    fix: `InnoDB moves a table's full-text cache to disk after each ${Math.round(size / 10_000)} KB of new index text, and a search running meanwhile can miss documents for a few milliseconds (see the README's search limits). Under [mariadbd] in my.cnf: \`innodb_ft_cache_size = 80M\` (the maximum), then restart: the syncs become rarer.`,
+  };
+}
+
 function writableFinding(readOnly: boolean): HealthFinding {
   if (!readOnly) return ok('writable', 'read_only OFF');
   return {
@@ -154,6 +168,7 @@ export function diagnoseMariadb(info: HealthInfo): HealthFinding[] {
     sqlModeFinding(text('sql_mode')),
     snapshotIsolationFinding(s.innodb_snapshot_isolation === true),
     tokenSizeFinding(Number(s.innodb_ft_min_token_size), Number(s.innodb_ft_max_token_size)),
+    ftCacheFinding(Number(s.innodb_ft_cache_size)),
     writableFinding(s.read_only === true),
   ];
 }

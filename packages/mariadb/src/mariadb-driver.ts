@@ -77,6 +77,7 @@ export class MariadbStoreDriver implements Driver {
           'DATABASE() AS `database`, @@character_set_database AS character_set_database, @@collation_database AS collation_database, ' +
           '@@GLOBAL.time_zone AS global_time_zone, @@system_time_zone AS system_time_zone, @@read_only AS read_only, ' +
           '@@innodb_ft_min_token_size AS innodb_ft_min_token_size, @@innodb_ft_max_token_size AS innodb_ft_max_token_size, ' +
+          '@@innodb_ft_cache_size AS innodb_ft_cache_size, ' +
           // NULL on servers without the variable (older than 10.6.18 / 10.11.8 / 11.4.2).
           "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'INNODB_SNAPSHOT_ISOLATION') AS innodb_snapshot_isolation",
         [],
@@ -101,6 +102,7 @@ export class MariadbStoreDriver implements Driver {
         read_only: Number(row?.read_only) === 1,
         innodb_ft_min_token_size: Number(row?.innodb_ft_min_token_size),
         innodb_ft_max_token_size: Number(row?.innodb_ft_max_token_size),
+        innodb_ft_cache_size: Number(row?.innodb_ft_cache_size),
         pool_max: this.#poolMax,
       },
     };

@@ -28,6 +28,7 @@ const good: HealthInfo = {
     read_only: false,
     innodb_ft_min_token_size: 3,
     innodb_ft_max_token_size: 84,
+    innodb_ft_cache_size: 80_000_000,
     pool_max: 10,
   },
 };
@@ -43,7 +44,7 @@ function finding(info: HealthInfo, check: string): HealthFinding {
 }
 
 describe('diagnose', () => {
-  test('a server with its defaults, seen through a store connection, gives one ok finding per check', () => {
+  test('a well-configured server, seen through a store connection, gives one ok finding per check', () => {
     const findings = diagnoseMariadb(good);
     expect(findings.map((f) => f.check)).toEqual([
       'server version',
@@ -53,6 +54,7 @@ describe('diagnose', () => {
       'SQL mode',
       'snapshot isolation',
       'full-text token size',
+      'full-text cache',
       'writable',
     ]);
     for (const f of findings) {
@@ -128,6 +130,14 @@ describe('diagnose', () => {
       'fail',
     );
     expect(finding(withSettings({ innodb_ft_min_token_size: 1 }), 'full-text token size').status).toBe('ok');
+  });
+
+  test('the default full-text cache warns: each of its syncs is a window where searches can miss documents', () => {
+    const f = finding(withSettings({ innodb_ft_cache_size: 8_000_000 }), 'full-text cache');
+    expect(f.status).toBe('warn');
+    expect(f.found).toBe('innodb_ft_cache_size 8000000');
+    expect(f.fix).toContain('innodb_ft_cache_size = 80M');
+    expect(f.fix).toContain('800 KB');
   });
 
   test('a read-only server fails', () => {
