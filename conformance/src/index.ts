@@ -1,5 +1,14 @@
 export type { BackendProvider, ContainerSpec, TestDatabase } from './backend-provider.ts';
 export { Account, conformanceSchema, Post, Sample } from './conformance-schema.ts';
+export {
+  CONTRACT_LOCK,
+  describeLockContract,
+  holdLock,
+  type LockContractChecks,
+  type LockContractOptions,
+  type LockReplica,
+  signal,
+} from './driver-contract/lock-contract.ts';
 export type { Outcome, ParityEntry, ParityReport } from './parity-report.ts';
 export { type ConformanceOptions, runConformance } from './run-conformance.ts';
 export { searchExpr } from './search/search-expr-builders.ts';

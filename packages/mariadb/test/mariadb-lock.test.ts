@@ -3,8 +3,13 @@
  * works in a database of its own, dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import type { TestDatabase } from '@switchyard/conformance';
-import { LockTimeoutError } from '@switchyard/core/adapter';
+import {
+  describeLockContract,
+  CONTRACT_LOCK as LOCK,
+  signal,
+  type TestDatabase,
+} from '@switchyard/conformance';
+import type { Driver } from '@switchyard/core/adapter';
 import { createPool, type Pool } from 'mysql2';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -14,17 +19,6 @@ import { mariadbProvider } from '../src/mariadb-testing.ts';
 import { parseMariadbUrl } from '../src/mariadb-url.ts';
 
 const SERVER_URL = process.env.CONFORMANCE_MARIADB_URL ?? 'mariadb://root@127.0.0.1:3306/test';
-const LOCK = 'switchyard:migrate';
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A promise and the function that resolves it. */
-function signal(): { promise: Promise<void>; fire: () => void } {
-  let fire!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    fire = resolve;
-  });
-  return { promise, fire };
-}
 
 let database: TestDatabase;
 let admin: Connection;
@@ -76,86 +70,33 @@ async function rows(sql: string): Promise<unknown[]> {
   return result as unknown[];
 }
 
-async function tableExists(name: string): Promise<boolean> {
-  const [result] = await admin.query(
+async function tableExists(driver: Driver, name: string): Promise<boolean> {
+  const [row] = await driver.query(
     'SELECT COUNT(*) AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
     [name],
   );
-  return Number((result as { n: number }[])[0]?.n) > 0;
+  return Number(row?.n) > 0;
 }
 
-/** Holds the lock on `driver` until the returned `leave` is fired. */
-async function hold(driver: MariadbStoreDriver, name = LOCK) {
-  const inside = signal();
-  const leave = signal();
-  const done = driver.withLock(name, 1000, async () => {
-    inside.fire();
-    await leave.promise;
-  });
-  await inside.promise;
-  return { leave: leave.fire, done };
-}
+describeLockContract({
+  backend: 'MariaDB',
+  replica: () => replica(),
+  otherDatabase: () => replica(SERVER_URL),
+  tableExists,
+  transactionalDdl: false,
+  lockScope: 'name',
+  connectionIdSql: 'SELECT CONNECTION_ID() AS id',
+  checks: {
+    afterThrow: async () => {
+      const [row] = (await rows(
+        `SELECT IS_USED_LOCK(SHA1(CONCAT(DATABASE(), '/', '${LOCK}'))) AS holder`,
+      )) as { holder: unknown }[];
+      expect(row?.holder).toBeNull();
+    },
+  },
+});
 
 describe('withLock on MariaDB', () => {
-  test('a second replica waits up to its timeout, then rejects with LockTimeoutError', async () => {
-    const a = replica();
-    const b = replica();
-    const held = await hold(a.driver);
-    const started = performance.now();
-    let ran = false;
-    const attempt = b.driver.withLock(LOCK, 400, async () => {
-      ran = true;
-    });
-    await expect(attempt).rejects.toBeInstanceOf(LockTimeoutError);
-    await expect(attempt).rejects.toThrow(
-      `Waited 0.4 s for the lock "${LOCK}" on this database; another process holds it.`,
-    );
-    const waited = performance.now() - started;
-    expect(waited).toBeGreaterThanOrEqual(390);
-    expect(waited).toBeLessThan(1500);
-    expect(ran).toBe(false);
-    held.leave();
-    await held.done;
-  });
-
-  test('mutual exclusion: the second caller runs only after the first released the lock', async () => {
-    const a = replica();
-    const b = replica();
-    const order: string[] = [];
-    const inside = signal();
-    const first = a.driver.withLock(LOCK, 5000, async () => {
-      order.push('a start');
-      inside.fire();
-      await sleep(400);
-      order.push('a end');
-    });
-    await inside.promise;
-    const second = b.driver.withLock(LOCK, 5000, async () => {
-      order.push('b start');
-    });
-    await Promise.all([first, second]);
-    expect(order).toEqual(['a start', 'a end', 'b start']);
-  });
-
-  test('another name, or the same name on another database, is another lock', async () => {
-    const held = await hold(replica().driver);
-    expect(await replica().driver.withLock('another lock', 0, async () => 'ran')).toBe('ran');
-    expect(await replica(SERVER_URL).driver.withLock(LOCK, 0, async () => 'ran')).toBe('ran');
-    held.leave();
-    await held.done;
-  });
-
-  test("the callback's statements run on one connection, and its result comes back", async () => {
-    const { driver } = replica();
-    const ids = await driver.withLock(LOCK, 1000, async (session) => {
-      const one = await session.query('SELECT CONNECTION_ID() AS id', []);
-      const two = await session.query('SELECT CONNECTION_ID() AS id', []);
-      return [one[0]?.id, two[0]?.id];
-    });
-    expect(ids[0]).toBeDefined();
-    expect(ids[1]).toBe(ids[0]);
-  });
-
   test('session settings the callback changes never reach a pooled connection', async () => {
     const { driver } = replica(database.url, 1);
     await driver.withLock(LOCK, 1000, async (session) => {
@@ -168,22 +109,6 @@ describe('withLock on MariaDB', () => {
       [],
     );
     expect(row).toEqual({ fk: '1', collation: 'utf8mb4_nopad_bin' });
-  });
-
-  test('after the callback throws, its error comes back unchanged and the lock is free at once', async () => {
-    const { driver } = replica();
-    const failure = new Error('migration step failed');
-    await expect(
-      driver.withLock(LOCK, 1000, async (session) => {
-        await session.query('SELECT 1', []);
-        throw failure;
-      }),
-    ).rejects.toBe(failure);
-    expect(await replica().driver.withLock(LOCK, 0, async () => 'free')).toBe('free');
-    const [row] = (await rows(`SELECT IS_USED_LOCK(SHA1(CONCAT(DATABASE(), '/', '${LOCK}'))) AS holder`)) as {
-      holder: unknown;
-    }[];
-    expect(row?.holder).toBeNull();
   });
 
   test('a killed connection releases the lock, and its withLock rejects', async () => {
@@ -209,23 +134,6 @@ describe('withLock on MariaDB', () => {
 });
 
 describe('atomic on MariaDB', () => {
-  test('a failing atomic block rolls its rows back', async () => {
-    const { driver } = replica();
-    await admin.query('CREATE TABLE sy_rows (v int)');
-    const failure = new Error('step 2 failed');
-    await driver.withLock(LOCK, 1000, async (session) => {
-      await session.atomic(() => session.execute('INSERT INTO sy_rows (v) VALUES (1)', []));
-      await expect(
-        session.atomic(async () => {
-          await session.execute('INSERT INTO sy_rows (v) VALUES (2)', []);
-          throw failure;
-        }),
-      ).rejects.toBe(failure);
-    });
-    expect(await rows('SELECT v FROM sy_rows')).toEqual([{ v: 1 }]);
-    await admin.query('DROP TABLE sy_rows');
-  });
-
   test('DDL is not transactional: it commits what ran before it in the block, and stays', async () => {
     const { driver } = replica();
     await admin.query('CREATE TABLE sy_before (v int)');
@@ -238,51 +146,20 @@ describe('atomic on MariaDB', () => {
         }),
       ).rejects.toThrow('after the DDL');
     });
-    expect(await tableExists('sy_ddl')).toBe(true);
+    expect(await tableExists(driver, 'sy_ddl')).toBe(true);
     expect(await rows('SELECT v FROM sy_before')).toEqual([{ v: 1 }]);
     await admin.query('DROP TABLE sy_before, sy_ddl');
   });
 
-  test('atomic blocks nest as savepoints, also when DDL inside committed them away', async () => {
+  test('nested atomic blocks around DDL succeed, though the DDL committed their transaction and savepoint away', async () => {
     const { driver } = replica();
-    await admin.query('CREATE TABLE sy_nested (v int)');
     await driver.withLock(LOCK, 1000, async (session) => {
-      await session.atomic(async () => {
-        await session.execute('INSERT INTO sy_nested (v) VALUES (1)', []);
-        await session
-          .atomic(async () => {
-            await session.execute('INSERT INTO sy_nested (v) VALUES (2)', []);
-            throw new Error('inner');
-          })
-          .catch(() => undefined);
-        await session.execute('INSERT INTO sy_nested (v) VALUES (3)', []);
-      });
       // The DDL ends the outer transaction and with it the savepoint: the block still succeeds.
       await session.atomic(() =>
         session.atomic(() => session.execute('CREATE TABLE sy_nested_ddl (v int)', [])),
       );
     });
-    expect(await rows('SELECT v FROM sy_nested ORDER BY v')).toEqual([{ v: 1 }, { v: 3 }]);
-    expect(await tableExists('sy_nested_ddl')).toBe(true);
-    await admin.query('DROP TABLE sy_nested, sy_nested_ddl');
-  });
-
-  test('an atomic block still open when the callback settles is rolled back with its connection', async () => {
-    const { driver } = replica();
-    await admin.query('CREATE TABLE sy_orphan (v int)');
-    const leave = signal();
-    let pending: Promise<unknown> | undefined;
-    await driver.withLock(LOCK, 1000, async (session) => {
-      pending = session.atomic(async () => {
-        await session.execute('INSERT INTO sy_orphan (v) VALUES (1)', []);
-        await leave.promise;
-      });
-      await sleep(100);
-    });
-    leave.fire();
-    await expect(pending).rejects.toThrow('The lock has been released');
-    expect(await rows('SELECT v FROM sy_orphan')).toEqual([]);
-    expect(await replica().driver.withLock(LOCK, 1000, async () => 'free')).toBe('free');
-    await admin.query('DROP TABLE sy_orphan');
+    expect(await tableExists(driver, 'sy_nested_ddl')).toBe(true);
+    await admin.query('DROP TABLE sy_nested_ddl');
   });
 });

@@ -4,23 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { describeLockContract, CONTRACT_LOCK as LOCK, signal } from '@switchyard/conformance';
 import { ForeignKeyError, LockTimeoutError } from '@switchyard/core/adapter';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { SqliteStoreDriver } from '../src/sqlite-driver.ts';
 
-const LOCK = 'switchyard:migrate';
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** A promise and the function that resolves it. */
-function signal(): { promise: Promise<void>; fire: () => void } {
-  let fire!: () => void;
-  const promise = new Promise<void>((resolve) => {
-    fire = resolve;
-  });
-  return { promise, fire };
-}
 
 interface Opened {
   readonly db: Database.Database;
@@ -29,18 +20,30 @@ interface Opened {
 
 const opened: Opened[] = [];
 
-function open(file: string, busyTimeoutMs = 5000): Opened {
-  const db = new Database(file);
-  const driver = new SqliteStoreDriver(db, { busyTimeoutMs, memory: file === ':memory:' });
+function open(path: string, busyTimeoutMs = 5000): Opened {
+  const db = new Database(path);
+  const driver = new SqliteStoreDriver(db, { busyTimeoutMs, memory: path === ':memory:' });
   opened.push({ db, driver });
   return { db, driver };
 }
+
+let dir: string;
+/** A database file of each test's own. */
+let file: string;
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'switchyard-lock-'));
+  file = join(dir, 'app.sqlite');
+  // WAL is set up before any process races to open the file.
+  open(file);
+});
 
 afterEach(async () => {
   for (const { db, driver } of opened.splice(0)) {
     await driver.close();
     db.close();
   }
+  rmSync(dir, { recursive: true, force: true });
 });
 
 type HolderMessage = {
@@ -91,8 +94,8 @@ class Holder {
 
 const holders: Holder[] = [];
 
-function startHolder(file: string, timeoutMs: number): Holder {
-  const holder = new Holder(file, timeoutMs);
+function startHolder(path: string, timeoutMs: number): Holder {
+  const holder = new Holder(path, timeoutMs);
   holders.push(holder);
   return holder;
 }
@@ -101,38 +104,23 @@ afterEach(() => {
   for (const holder of holders.splice(0)) holder.child.kill('SIGKILL');
 });
 
-describe('withLock across processes and connections', () => {
-  let dir: string;
-  let file: string;
+// Two drivers on one file stand for two processes; the file's write lock is the lock, whatever its name.
+describeLockContract({
+  backend: 'SQLite',
+  replica: () => open(file),
+  timeoutMessage: (lock, timeoutMs) =>
+    `Waited ${timeoutMs / 1000} s for the lock "${lock}" on this database (SQLite's write lock of the file); another process holds it.`,
+  tableExists: async (driver, table) =>
+    (await driver.query('SELECT name FROM sqlite_schema WHERE name = ?', [table])).length > 0,
+  transactionalDdl: true,
+  lockScope: 'database',
+  lockTransaction: { openAtomicError: 'while an atomic block was still running' },
+  checks: {
+    afterOpenAtomic: ({ db }) => expect(db.inTransaction).toBe(false),
+  },
+});
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'switchyard-lock-'));
-    file = join(dir, 'app.sqlite');
-    // WAL is set up before any process races to open the file.
-    open(file);
-  });
-
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  test('while another process holds the lock, withLock waits up to its timeout and rejects with LockTimeoutError', async () => {
-    const holder = startHolder(file, 10_000);
-    await holder.when('locked');
-    const { driver } = open(file);
-    const started = performance.now();
-    let ran = false;
-    const attempt = driver.withLock(LOCK, 400, async () => {
-      ran = true;
-    });
-    await expect(attempt).rejects.toBeInstanceOf(LockTimeoutError);
-    await expect(attempt).rejects.toThrow(
-      `Waited 0.4 s for the lock "${LOCK}" on this database (SQLite's write lock of the file); another process holds it.`,
-    );
-    expect(performance.now() - started).toBeGreaterThanOrEqual(390);
-    expect(ran).toBe(false);
-    holder.release();
-    await holder.when('released');
-  });
-
+describe('withLock across processes', () => {
   test('another process waits while this one holds the lock, and runs once it is released', async () => {
     const { driver } = open(file);
     const inside = signal();
@@ -171,71 +159,21 @@ describe('withLock across processes and connections', () => {
     expect(tables).toEqual([]);
   });
 
-  test('a second driver on the same file is excluded whatever lock name it asks for', async () => {
-    const first = open(file);
-    const second = open(file);
-    const inside = signal();
-    const leave = signal();
-    const holding = first.driver.withLock(LOCK, 1000, async () => {
-      inside.fire();
-      await leave.promise;
-    });
-    await inside.promise;
-    await expect(second.driver.withLock(LOCK, 200, async () => 'ran')).rejects.toBeInstanceOf(
-      LockTimeoutError,
-    );
-    await expect(second.driver.withLock('another name', 200, async () => 'ran')).rejects.toBeInstanceOf(
-      LockTimeoutError,
-    );
-    leave.fire();
-    await holding;
-    expect(await second.driver.withLock(LOCK, 0, async () => 'ran')).toBe('ran');
-  });
-
-  test('mutual exclusion: the second caller runs only after the first released the lock', async () => {
-    const first = open(file);
-    const second = open(file);
-    const order: string[] = [];
-    const inside = signal();
-    const a = first.driver.withLock(LOCK, 5000, async () => {
-      order.push('a start');
-      inside.fire();
-      await sleep(300);
-      order.push('a end');
-    });
-    await inside.promise;
-    const b = second.driver.withLock(LOCK, 5000, async () => {
-      order.push('b start');
-      order.push('b end');
-    });
-    await Promise.all([a, b]);
-    expect(order).toEqual(['a start', 'a end', 'b start', 'b end']);
-  });
-
-  test('after the callback throws, the lock is free at once and its error comes back unchanged', async () => {
-    const first = open(file);
-    const second = open(file);
-    const failure = new Error('migration step failed');
-    await expect(
-      first.driver.withLock(LOCK, 1000, async (session) => {
-        await session.execute('CREATE TABLE left_behind (id INTEGER)', []);
-        throw failure;
-      }),
-    ).rejects.toBe(failure);
-    expect(await second.driver.withLock(LOCK, 0, async () => 'free')).toBe('free');
-    expect(await first.driver.query("SELECT name FROM sqlite_schema WHERE name = 'left_behind'", [])).toEqual(
-      [],
-    );
-  });
-
-  test('waiting for another process does not block the event loop, and busy_timeout is restored', async () => {
+  test('while another process holds the lock, withLock waits its timeout without blocking the event loop, then rejects and restores busy_timeout', async () => {
     const holder = startHolder(file, 10_000);
     await holder.when('locked');
     const { driver } = open(file, 1234);
     let ticks = 0;
     const timer = setInterval(() => ticks++, 10);
-    await expect(driver.withLock(LOCK, 500, async () => undefined)).rejects.toBeInstanceOf(LockTimeoutError);
+    const started = performance.now();
+    let ran = false;
+    const attempt = driver.withLock(LOCK, 500, async () => {
+      ran = true;
+    });
+    await expect(attempt).rejects.toBeInstanceOf(LockTimeoutError);
     clearInterval(timer);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(490);
+    expect(ran).toBe(false);
     expect(ticks).toBeGreaterThan(20);
     expect((await driver.health()).settings.busy_timeout).toBe(1234);
     holder.release();
@@ -338,67 +276,6 @@ describe('withLock and this process', () => {
     expect(db.inTransaction).toBe(false);
     const tx = await driver.begin({ isolation: undefined, readOnly: false });
     await tx.commit();
-  });
-
-  test('the session refuses statements once the callback has settled', async () => {
-    const { driver } = open(':memory:');
-    const session = await driver.withLock(LOCK, 1000, async (s) => s);
-    await expect(session.query('SELECT 1', [])).rejects.toThrow('The lock has been released');
-    await expect(session.atomic(async () => 1)).rejects.toThrow('The lock has been released');
-  });
-});
-
-describe('atomic', () => {
-  test('a failing atomic block leaves nothing behind, DDL included; the rest of the work commits', async () => {
-    const { driver } = open(':memory:');
-    const failure = new Error('step 2 failed');
-    await driver.withLock(LOCK, 1000, async (session) => {
-      await session.atomic(() => session.execute('CREATE TABLE kept (v INTEGER)', []));
-      await session.execute('INSERT INTO kept (v) VALUES (1)', []);
-      await expect(
-        session.atomic(async () => {
-          await session.execute('INSERT INTO kept (v) VALUES (2)', []);
-          await session.execute('CREATE TABLE dropped (v INTEGER)', []);
-          throw failure;
-        }),
-      ).rejects.toBe(failure);
-    });
-    expect(await driver.query('SELECT v FROM kept', [])).toEqual([{ v: 1n }]);
-    expect(await driver.query("SELECT name FROM sqlite_schema WHERE name = 'dropped'", [])).toEqual([]);
-  });
-
-  test('atomic blocks nest: an inner failure undoes the inner block only', async () => {
-    const { driver } = open(':memory:');
-    await driver.withLock(LOCK, 1000, async (session) => {
-      await session.execute('CREATE TABLE t (v INTEGER)', []);
-      await session.atomic(async () => {
-        await session.execute('INSERT INTO t (v) VALUES (1)', []);
-        await session
-          .atomic(async () => {
-            await session.execute('INSERT INTO t (v) VALUES (2)', []);
-            throw new Error('inner');
-          })
-          .catch(() => undefined);
-        await session.execute('INSERT INTO t (v) VALUES (3)', []);
-      });
-    });
-    expect(await driver.query('SELECT v FROM t ORDER BY v', [])).toEqual([{ v: 1n }, { v: 3n }]);
-  });
-
-  test('an atomic block still running when the callback settles keeps nothing', async () => {
-    const { db, driver } = open(':memory:');
-    const leave = signal();
-    let pending: Promise<unknown> | undefined;
-    await expect(
-      driver.withLock(LOCK, 1000, async (session) => {
-        await session.execute('CREATE TABLE t (v INTEGER)', []);
-        pending = session.atomic(() => leave.promise);
-      }),
-    ).rejects.toThrow('while an atomic block was still running');
-    leave.fire();
-    await expect(pending).rejects.toThrow('The lock has been released');
-    expect(db.inTransaction).toBe(false);
-    expect(await driver.query("SELECT name FROM sqlite_schema WHERE name = 't'", [])).toEqual([]);
   });
 });
 
