@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { BackendProvider, TestDatabase } from './backend-provider.ts';
 import { Article, conformanceSchema } from './conformance-schema.ts';
 import { ParityRecorder } from './parity-report.ts';
-import { useSearchSettler } from './search/search-settle.ts';
 import { isRequired, type Provisioned, provision } from './provision.ts';
+import { useSearchSettler } from './search/search-settle.ts';
 import type { SuiteContext } from './suite-definition.ts';
 import { allSuites, type ConformanceTestId, type SuiteName } from './suites/index.ts';
 

@@ -1,8 +1,8 @@
 import type { Row, SearchHit, SearchOptions, Store } from '@switchyard/core';
 import { expect } from 'vitest';
-import { settleSearch } from './search-settle.ts';
 import { Article } from '../conformance-schema.ts';
 import { compareCodePoints, newTag, shuffled } from '../suites/suite-helpers.ts';
+import { settleSearch } from './search-settle.ts';
 
 export type ArticleRow = Row<typeof Article>;
 export type ArticleSearchOptions = Omit<SearchOptions<ArticleRow>, 'tenant' | 'cursor'>;

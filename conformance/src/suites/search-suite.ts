@@ -2,7 +2,6 @@ import { ConfigurationError, type SearchPage, type Store, ValidationError } from
 import { expect } from 'vitest';
 import { Article, Sample } from '../conformance-schema.ts';
 import { corpus, corpusSubset } from '../search/search-corpus.ts';
-import { settleSearch } from '../search/search-settle.ts';
 import {
   type ArticleRow,
   type ArticleSearchOptions,
@@ -12,6 +11,7 @@ import {
   searchAll,
   seedCorpus,
 } from '../search/search-harness.ts';
+import { settleSearch } from '../search/search-settle.ts';
 import { defineSuite } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
 import { compareCodePoints, newTag } from './suite-helpers.ts';
