@@ -8,16 +8,9 @@
  * (adapter package, resolved from the working directory); argv[2]: JSON
  * `{ worker, accountId, transactions }`.
  */
-import { openStore, type Store } from '@switchyard/core';
+import { openStore } from '@switchyard/core';
 import { Account, conformanceSchema, Post } from '../conformance-schema.ts';
-import {
-  describeError,
-  loadAdapter,
-  say,
-  type WorkerError,
-  waitForGo,
-  workerEnvironment,
-} from './worker-support.ts';
+import { runWorker, type WorkerError } from './worker-support.ts';
 
 export interface WorkerInput {
   readonly worker: number;
@@ -44,17 +37,11 @@ export type WorkerMessage =
 /** `seq` of the post a worker writes in its i-th transaction: unique across workers. */
 const postSeq = (worker: number, i: number): number => worker * 100_000 + i;
 
-async function main(): Promise<void> {
-  const { url, adapterModule } = workerEnvironment();
-  const input = JSON.parse(process.argv[2] ?? '{}') as WorkerInput;
-  const adapter = await loadAdapter(adapterModule);
-  let store: Store | undefined;
-  let runs = 0;
-  let committed = 0;
-  try {
-    store = await openStore({ url, schema: conformanceSchema, adapter });
-    say({ type: 'ready', worker: input.worker } satisfies WorkerMessage);
-    await waitForGo();
+await runWorker<WorkerInput>(
+  ({ url, adapter }) => openStore({ url, schema: conformanceSchema, adapter }),
+  async (store, input) => {
+    let runs = 0;
+    let committed = 0;
     for (let i = 0; i < input.transactions; i++) {
       await store.transaction(async (tx) => {
         runs++;
@@ -72,18 +59,6 @@ async function main(): Promise<void> {
       });
       committed++;
     }
-    say({ type: 'result', worker: input.worker, ok: true, committed, runs } satisfies WorkerMessage);
-  } catch (error) {
-    say({
-      type: 'result',
-      worker: input.worker,
-      ok: false,
-      error: describeError(error),
-    } satisfies WorkerMessage);
-    process.exitCode = 1;
-  } finally {
-    await store?.close();
-  }
-}
-
-await main();
+    return { committed, runs };
+  },
+);

@@ -7,16 +7,9 @@
  * Input — environment: `SWITCHYARD_WORKER_URL`, `SWITCHYARD_WORKER_ADAPTER` (as for
  * `concurrent-writer.ts`); argv[2]: JSON `{ worker, directory, version }`.
  */
-import { type MigrationReport, openStore, type Store } from '@switchyard/core';
+import { type MigrationReport, openStore } from '@switchyard/core';
 import { migrationSchemas, type SchemaVersion } from '../migrations/migration-schemas.ts';
-import {
-  describeError,
-  loadAdapter,
-  say,
-  type WorkerError,
-  waitForGo,
-  workerEnvironment,
-} from './worker-support.ts';
+import { runWorker, type WorkerError } from './worker-support.ts';
 
 export interface MigratingWorkerInput {
   readonly worker: number;
@@ -31,33 +24,8 @@ export type MigratingWorkerMessage =
   | { readonly type: 'result'; readonly worker: number; readonly ok: true; readonly report: MigrationReport }
   | { readonly type: 'result'; readonly worker: number; readonly ok: false; readonly error: WorkerError };
 
-async function main(): Promise<void> {
-  const { url, adapterModule } = workerEnvironment();
-  const input = JSON.parse(process.argv[2] ?? '{}') as MigratingWorkerInput;
-  const adapter = await loadAdapter(adapterModule);
-  let store: Store | undefined;
-  try {
-    store = await openStore({
-      url,
-      schema: migrationSchemas[input.version],
-      adapter,
-      migrations: input.directory,
-    });
-    say({ type: 'ready', worker: input.worker } satisfies MigratingWorkerMessage);
-    await waitForGo();
-    const report = await store.migrate();
-    say({ type: 'result', worker: input.worker, ok: true, report } satisfies MigratingWorkerMessage);
-  } catch (error) {
-    say({
-      type: 'result',
-      worker: input.worker,
-      ok: false,
-      error: describeError(error),
-    } satisfies MigratingWorkerMessage);
-    process.exitCode = 1;
-  } finally {
-    await store?.close();
-  }
-}
-
-await main();
+await runWorker<MigratingWorkerInput>(
+  ({ url, adapter, input }) =>
+    openStore({ url, schema: migrationSchemas[input.version], adapter, migrations: input.directory }),
+  async (store) => ({ report: await store.migrate() }),
+);

@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { pathToFileURL } from 'node:url';
+import type { Store } from '@switchyard/core';
 import type { Adapter } from '@switchyard/core/adapter';
 
 /** Environment of a worker: the database URL and the adapter package. */
@@ -63,4 +64,35 @@ export function waitForGo(): Promise<void> {
     lines.on('close', () => resolve());
     lines.on('error', reject);
   });
+}
+
+/** What a worker is given to open its store: the database, the adapter and its JSON input (argv[2]). */
+export interface WorkerSetup<Input> {
+  readonly url: string;
+  readonly adapter: Adapter;
+  readonly input: Input;
+}
+
+/**
+ * The life of a worker: open a store, say "ready", wait for "go", do the work, say the result (or
+ * the error, with exit code 1), close the store.
+ */
+export async function runWorker<Input extends { readonly worker: number }>(
+  open: (setup: WorkerSetup<Input>) => Promise<Store>,
+  work: (store: Store, input: Input) => Promise<object>,
+): Promise<void> {
+  const { url, adapterModule } = workerEnvironment();
+  const input = JSON.parse(process.argv[2] ?? '{}') as Input;
+  let store: Store | undefined;
+  try {
+    store = await open({ url, adapter: await loadAdapter(adapterModule), input });
+    say({ type: 'ready', worker: input.worker });
+    await waitForGo();
+    say({ type: 'result', worker: input.worker, ok: true, ...(await work(store, input)) });
+  } catch (error) {
+    say({ type: 'result', worker: input.worker, ok: false, error: describeError(error) });
+    process.exitCode = 1;
+  } finally {
+    await store?.close();
+  }
 }
