@@ -5,6 +5,7 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { Capabilities } from './capabilities.ts';
 import type { SwitchyardError } from './errors.ts';
+import type { AppendOnlyDialect } from './schema/append-only-dialect.ts';
 import type { ColumnPreparer } from './schema/schema-discovery.ts';
 import type { SearchDialect } from './search/search-dialect.ts';
 import type { SqlDialect } from './sql/sql-dialect.ts';
@@ -14,6 +15,7 @@ export type { Capabilities } from './capabilities.ts';
 export { defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
 export { foldCase } from './query/fold-case.ts';
+export type { AppendOnlyDialect } from './schema/append-only-dialect.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
 export type { ColumnPreparer } from './schema/schema-discovery.ts';
 export { encodeDocument, MAX_DOCUMENT_TOKENS, MAX_TOKEN_OCCURRENCES } from './search/document-encoder.ts';
@@ -157,6 +159,11 @@ export interface Adapter {
    * are refused with UnsupportedFeatureError.
    */
   readonly search?: SearchDialect;
+  /**
+   * Database-enforced append-only tables. Optional: without it, `appendOnly` entities are refused
+   * with UnsupportedFeatureError.
+   */
+  readonly appendOnly?: AppendOnlyDialect;
   /**
    * True when the backend rolls DDL back with the transaction (SQLite, PostgreSQL): a failed
    * migration then leaves nothing behind. False (the default) makes core run a migration's steps

@@ -19,6 +19,11 @@ export interface Capabilities {
    * search dialect, and always false without one.
    */
   search: boolean;
+  /**
+   * Append-only entities (`appendOnly`), guarded by the database. Default: true when the adapter
+   * has an append-only dialect, and always false without one.
+   */
+  appendOnly: boolean;
 }
 
 export const defaultCapabilities: Capabilities = Object.freeze({
@@ -27,6 +32,7 @@ export const defaultCapabilities: Capabilities = Object.freeze({
   forUpdate: true,
   readOnlyTransactions: true,
   search: true,
+  appendOnly: true,
 });
 
 export function resolveCapabilities(declared: Partial<Capabilities> | undefined): Capabilities {

@@ -25,6 +25,7 @@ export type ErrorCode =
   | 'TRANSACTION_ABORTED'
   | 'TRANSACTION_ENDED'
   | 'COMMIT_OUTCOME_UNKNOWN'
+  | 'APPEND_ONLY'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_HISTORY'
   | 'DRIVER';
@@ -196,6 +197,14 @@ export class TransactionEndedError extends SwitchyardError {
 export class CommitOutcomeUnknownError extends ConnectionError {
   override readonly code = 'COMMIT_OUTCOME_UNKNOWN' as const;
   override readonly retryable = false;
+}
+
+/**
+ * An update or delete of an append-only entity: refused by the repository before anything ran, or
+ * by the database's guard (raw SQL, any connection). Nothing was changed.
+ */
+export class AppendOnlyError extends SwitchyardError {
+  override readonly code = 'APPEND_ONLY' as const;
 }
 
 /**

@@ -25,6 +25,7 @@ export type {
   Where,
 } from './query/filter-types.ts';
 export { foldCase } from './query/fold-case.ts';
+export { appendOnly } from './schema/append-only.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
 export { type SearchDeclaration, searchable } from './search/searchable.ts';
 export { registerAdapter } from './store/adapter-loader.ts';

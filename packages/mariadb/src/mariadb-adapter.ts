@@ -2,6 +2,7 @@ import type { MikroORM, Options } from '@mikro-orm/core';
 import { MariaDbDriver, type MySqlConnection } from '@mikro-orm/mariadb';
 import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
 import type { PoolOptions } from 'mysql2';
+import { mariadbAppendOnly } from './mariadb-append-only.ts';
 import { mariadbCodec } from './mariadb-codec.ts';
 import { prepareMariadbColumn } from './mariadb-columns.ts';
 import { diagnoseMariadb } from './mariadb-diagnose.ts';
@@ -42,6 +43,7 @@ export const mariadbAdapter: Adapter = {
   codec: mariadbCodec,
   prepareColumn: prepareMariadbColumn,
   search: mariadbSearch,
+  appendOnly: mariadbAppendOnly,
   // DDL commits the transaction around it: core runs a migration step by step and records each.
   transactionalDdl: false,
   diagnose: diagnoseMariadb,
@@ -65,6 +67,9 @@ export const mariadbAdapter: Adapter = {
       forceUtcTimezone: true,
       // A database missing from the server is a configuration error, not something to create.
       ensureDatabase: false,
+      // MikroORM would drop the append-only guard's triggers as triggers the entities do not
+      // declare: Switchyard manages them itself.
+      schemaGenerator: { ignoreTriggers: true },
       driverOptions,
     } as Partial<Options>;
   },

@@ -12,6 +12,7 @@ import {
   UniqueConstraintError,
   ValidationError,
 } from '@switchyard/core/adapter';
+import { appendOnlyRefusal } from './mariadb-append-only.ts';
 
 interface MysqlErrorFields {
   errno?: unknown;
@@ -107,6 +108,8 @@ export function classifyMariadbError(error: unknown): SwitchyardError {
         ? error.message
         : String(error);
   const options = { cause: error };
+  const refusal = appendOnlyRefusal(fields.errno, message, error);
+  if (refusal) return refusal;
   if (typeof fields.errno === 'number') {
     const make = byErrno.get(fields.errno);
     if (make) return make(message, options);

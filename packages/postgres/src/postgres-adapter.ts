@@ -1,6 +1,7 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import { type PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
 import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
+import { postgresAppendOnly } from './postgres-append-only.ts';
 import { postgresCodec } from './postgres-codec.ts';
 import { preparePostgresColumn } from './postgres-columns.ts';
 import { diagnosePostgres } from './postgres-diagnose.ts';
@@ -26,6 +27,7 @@ export const postgresAdapter: Adapter = {
   codec: postgresCodec,
   prepareColumn: preparePostgresColumn,
   search: postgresSearch,
+  appendOnly: postgresAppendOnly,
   transactionalDdl: true,
   diagnose: diagnosePostgres,
   ormOptions(context): Partial<Options> {
@@ -38,6 +40,9 @@ export const postgresAdapter: Adapter = {
       driverOptions: { options: SESSION_OPTIONS },
       // A mistyped database name must fail (3D000), not create a new empty database.
       ensureDatabase: false,
+      // MikroORM would drop the append-only guard's triggers as triggers the entities do not
+      // declare: Switchyard manages them (and their functions) itself.
+      schemaGenerator: { ignoreTriggers: true },
     };
   },
   async createDriver(orm: MikroORM, context) {

@@ -12,6 +12,7 @@ import {
   UniqueConstraintError,
   ValidationError,
 } from '@switchyard/core/adapter';
+import { appendOnlyRefusal } from './postgres-append-only.ts';
 
 /** Node socket error codes that mean the server is unreachable or the connection broke. */
 const socketCodes = new Set([
@@ -93,6 +94,8 @@ export function classifyPostgresError(error: unknown, url = ''): SwitchyardError
   const { code, message: raw } = fieldsOf(error);
   const message = scrub(raw, passwordOf(url));
   const options = { cause: error };
+  const refusal = appendOnlyRefusal(error, code, message);
+  if (refusal) return refusal;
   switch (code) {
     case '23505':
       return new UniqueConstraintError(`Unique constraint violated: ${message}`, options);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import type { MikroORM } from '@mikro-orm/core';
 import { type SqliteConnection, SqliteDriver } from '@mikro-orm/sqlite';
 import { type Adapter, type AdapterOpenContext, ConfigurationError } from '@switchyard/core/adapter';
+import { sqliteAppendOnly } from './sqlite-append-only.ts';
 import { sqliteCodec } from './sqlite-codec.ts';
 import { prepareSqliteColumn } from './sqlite-columns.ts';
 import { diagnoseSqlite } from './sqlite-diagnose.ts';
@@ -36,6 +37,7 @@ export const sqliteAdapter: Adapter = {
   codec: sqliteCodec,
   prepareColumn: prepareSqliteColumn,
   search: sqliteSearch,
+  appendOnly: sqliteAppendOnly,
   transactionalDdl: true,
   diagnose: diagnoseSqlite,
   ormOptions(context) {
@@ -53,7 +55,9 @@ export const sqliteAdapter: Adapter = {
     return {
       driver: SqliteDriver,
       dbName: location.filename,
-      schemaGenerator: { skipTables: [FTS_TABLES] },
+      // MikroORM would drop the append-only guard's triggers (and the search index's) as triggers
+      // the entities do not declare: Switchyard manages them itself.
+      schemaGenerator: { skipTables: [FTS_TABLES], ignoreTriggers: true },
     };
   },
   async createDriver(orm: MikroORM, context) {

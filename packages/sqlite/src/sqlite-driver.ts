@@ -36,6 +36,10 @@ export class SqliteStoreDriver implements Driver {
     if (!options.memory) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
+    // A REPLACE conflict resolution (`INSERT OR REPLACE`, `REPLACE INTO`) deletes the conflicting
+    // row without firing DELETE triggers unless recursive triggers are on: with them, an
+    // append-only table's guard refuses it on this connection too.
+    db.pragma('recursive_triggers = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
     db.function('sy_lower', { deterministic: true }, (v: unknown) =>
       typeof v === 'string' ? foldCase(v) : v,

@@ -9,12 +9,15 @@ import {
   UniqueConstraintError,
   ValidationError,
 } from '@switchyard/core/adapter';
+import { appendOnlyRefusal } from './sqlite-append-only.ts';
 
 /** Maps better-sqlite3's extended result codes onto the Switchyard hierarchy. */
 export function classifySqliteError(error: unknown): SwitchyardError {
   const code = (error as { code?: unknown }).code;
   const message = error instanceof Error ? error.message : String(error);
   const options = { cause: error };
+  const refusal = appendOnlyRefusal(error);
+  if (refusal) return refusal;
   switch (code) {
     case 'SQLITE_CONSTRAINT_UNIQUE':
     case 'SQLITE_CONSTRAINT_PRIMARYKEY':

@@ -1,10 +1,15 @@
-import type { SqlSchemaGenerator } from '@mikro-orm/sql';
+import {
+  type AbstractSqlPlatform,
+  type DatabaseSchema,
+  SchemaComparator,
+  type SqlSchemaGenerator,
+} from '@mikro-orm/sql';
 import type { Adapter } from '../adapter-api.ts';
 import { initOrm } from '../store/orm-setup.ts';
 import type { AnyEntitySchema } from '../store/store-types.ts';
 import type { DialectSnapshot, DialectSteps, MigrationStep } from './migration-types.ts';
+import { createSteps, dropSteps, type SchemaObject, schemaObjects } from './schema-objects.ts';
 import { reviveSnapshot, snapshotOf } from './schema-snapshot.ts';
-import { createSearchSteps, dropSearchSteps, type SearchObject, searchObjects } from './search-objects.ts';
 import { splitStatements } from './statement-splitter.ts';
 
 export interface DialectPlan {
@@ -29,7 +34,11 @@ export async function planDialect(
   entities: readonly AnyEntitySchema[],
   base: DialectSnapshot | undefined,
 ): Promise<DialectPlan> {
-  const { orm, search } = await initOrm(adapter, { url: adapter.offlineUrl, options: {} }, entities);
+  const { orm, search, appendOnly } = await initOrm(
+    adapter,
+    { url: adapter.offlineUrl, options: {} },
+    entities,
+  );
   try {
     const generator = orm.schema as unknown as SqlSchemaGenerator;
     const target = generator.getTargetSchema();
@@ -40,14 +49,37 @@ export async function planDialect(
       safe: false,
       dropTables: true,
     });
-    const before = (base?.objects ?? {}) as Record<string, SearchObject>;
-    const after = searchObjects(search.values());
+    const before = (base?.objects ?? {}) as Record<string, SchemaObject>;
+    const after = schemaObjects({ search: search.values(), appendOnly });
     const leaving = Object.entries(before).filter(([k, o]) => !sameJson(after[k], o));
     const coming = Object.entries(after).filter(([k, o]) => !sameJson(before[k], o));
-    const drop = (list: [string, SearchObject][]) => list.flatMap(([, o]) => dropSearchSteps(adapter, o));
-    const create = (list: [string, SearchObject][]) => list.flatMap(([, o]) => createSearchSteps(adapter, o));
-    const up: MigrationStep[] = [...drop(leaving), ...splitStatements(tables.up), ...create(coming)];
-    const down: MigrationStep[] = [...drop(coming), ...splitStatements(tables.down), ...create(leaving)];
+    const tableUp = splitStatements(tables.up);
+    const tableDown = splitStatements(tables.down);
+    // Guards that stay are lifted around changes to their own table where the dialect needs it
+    // (SQLite rebuilds tables): the rebuild would drop the triggers, or be refused by them.
+    const comparator = new SchemaComparator(orm.em.getPlatform() as AbstractSqlPlatform);
+    const touched = (a: DatabaseSchema, b: DatabaseSchema) =>
+      new Set(Object.values(comparator.compare(a, b).changedTables).map((t) => t.toTable.name));
+    const lift = (tablesChanged: ReadonlySet<string>): [string, SchemaObject][] =>
+      adapter.appendOnly?.liftedForTableChanges
+        ? Object.entries(after).filter(
+            ([k, o]) => o.kind === 'append-only' && sameJson(before[k], o) && tablesChanged.has(o.table),
+          )
+        : [];
+    const liftUp = lift(touched(from, target));
+    const liftDown = lift(touched(target, from));
+    const drop = (list: [string, SchemaObject][]) => list.flatMap(([, o]) => dropSteps(adapter, o));
+    const create = (list: [string, SchemaObject][]) => list.flatMap(([, o]) => createSteps(adapter, o));
+    const up: MigrationStep[] = [
+      ...drop([...leaving, ...liftUp]),
+      ...tableUp,
+      ...create([...liftUp, ...coming]),
+    ];
+    const down: MigrationStep[] = [
+      ...drop([...coming, ...liftDown]),
+      ...tableDown,
+      ...create([...liftDown, ...leaving]),
+    ];
     return {
       dialect: adapter.name,
       steps: { up, down },

@@ -1,10 +1,10 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { SqlSchemaGenerator } from '@mikro-orm/sql';
 import type { Adapter } from '../adapter-api.ts';
-import type { SearchModel } from '../search/search-model.ts';
 import { raw, type Sql } from '../sql/sql-fragment.ts';
 import { dropHistory } from './history-table.ts';
 import type { MigrationRunner } from './migration-runner.ts';
+import { createSql, dropSql, type SchemaObject } from './schema-objects.ts';
 import { splitStatements } from './statement-splitter.ts';
 
 const generatorOf = (orm: MikroORM) => orm.schema as unknown as SqlSchemaGenerator;
@@ -36,30 +36,30 @@ function runLocked(
 
 /**
  * Without a history, `migrate()` adds what the definition has and the database lacks (never drops),
- * then the search indexes (their DDL is idempotent). The comparison runs inside the lock, so two
- * replicas never both add the same column.
+ * then Switchyard's own objects (search indexes, append-only guards: their DDL is idempotent). The
+ * comparison runs inside the lock, so two replicas never both add the same column.
  */
 export function pushSchema(
   runner: MigrationRunner,
   adapter: Adapter,
   orm: MikroORM,
-  search: Iterable<SearchModel>,
+  objects: readonly SchemaObject[],
 ): Promise<void> {
   return runLocked(runner, adapter, async () => [
     ...(await liveDiff(orm, true)).map((s) => raw(s)),
-    ...[...search].flatMap((m) => adapter.search?.createIndex(m.spec) ?? []),
+    ...objects.flatMap((o) => createSql(adapter, o)),
   ]);
 }
 
-/** Drops the search indexes, the definition's tables and the migration history, nothing else. */
+/** Drops Switchyard's objects, the definition's tables and the migration history, nothing else. */
 export function dropSchema(
   runner: MigrationRunner,
   adapter: Adapter,
   orm: MikroORM,
-  search: Iterable<SearchModel>,
+  objects: readonly SchemaObject[],
 ): Promise<void> {
   return runLocked(runner, adapter, async () => [
-    ...[...search].flatMap((m) => adapter.search?.dropIndex(m.spec) ?? []),
+    ...objects.flatMap((o) => dropSql(adapter, o)),
     ...splitStatements(await generatorOf(orm).getDropSchemaSQL({ wrap: false })).map((s) => raw(s)),
     dropHistory,
   ]);

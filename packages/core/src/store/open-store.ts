@@ -85,10 +85,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const migrations = await loadMigrationSource(options.migrations);
     const setup = await initOrm(adapter, context, options.schema);
     orm = setup.orm;
-    const { schema, search } = setup;
+    const { schema, search, appendOnly } = setup;
     const capabilities = resolveCapabilities({
       ...adapter.capabilities,
       search: Boolean(adapter.search) && (adapter.capabilities?.search ?? true),
+      appendOnly: Boolean(adapter.appendOnly) && (adapter.capabilities?.appendOnly ?? true),
     });
     if (search.size > 0 && !capabilities.search) {
       const names = [...search.keys()].map((m) => m.name).join(', ');
@@ -96,6 +97,14 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         'search',
         adapter.name,
         `the schema declares searchable entities (${names})`,
+      );
+    }
+    if (appendOnly.size > 0 && !capabilities.appendOnly) {
+      const names = [...appendOnly].map((m) => m.name).join(', ');
+      throw new UnsupportedFeatureError(
+        'appendOnly',
+        adapter.name,
+        `the schema declares append-only entities (${names})`,
       );
     }
     driver = await adapter.createDriver(orm, context);
@@ -107,6 +116,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       driver,
       schema,
       search,
+      appendOnly,
       capabilities,
       retry: resolveRetry(options.retry, defaultRetry),
       migrations,

@@ -1,5 +1,6 @@
 import { MikroORM } from '@mikro-orm/core';
 import type { Adapter, AdapterOpenContext } from '../adapter-api.ts';
+import { isAppendOnly } from '../schema/append-only.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
 import { SchemaDiscovery } from '../schema/schema-discovery.ts';
 import type { SearchModel } from '../search/search-model.ts';
@@ -10,6 +11,8 @@ export interface OrmSetup {
   readonly orm: MikroORM;
   readonly schema: SchemaModel;
   readonly search: Map<EntityModel, SearchModel>;
+  /** The entities declared with `appendOnly`. */
+  readonly appendOnly: ReadonlySet<EntityModel>;
 }
 
 /**
@@ -32,7 +35,10 @@ export async function initOrm(
   try {
     const schema = discovery.buildModel(orm.getMetadata());
     const search = buildSearchModels(entities, schema, orm.getMetadata());
-    return { orm, schema, search };
+    const appendOnly = new Set(
+      entities.filter(isAppendOnly).flatMap((e) => schema.entities.get(e.meta.className) ?? []),
+    );
+    return { orm, schema, search, appendOnly };
   } catch (error) {
     await orm.close(true).catch(() => undefined);
     throw error;

@@ -1,5 +1,6 @@
 import type { Capabilities } from '../capabilities.ts';
 import {
+  AppendOnlyError,
   NotFoundError,
   UniqueConstraintError,
   UnsupportedFeatureError,
@@ -31,6 +32,8 @@ export interface RepositoryContext {
   readonly capabilities: Capabilities;
   /** Keeps the entity's search index exact, when the entity is searchable. */
   readonly search: SearchIndexWriter | undefined;
+  /** Updates and deletes are refused (`appendOnly`). */
+  readonly appendOnly: boolean;
   /** The executor calls run on now (the ambient or bound transaction, or the driver). */
   executor(): Executor;
   /** Runs `fn` atomically: on the current transaction, or in a new one. */
@@ -219,6 +222,7 @@ export class RepositoryImpl {
   }
 
   async update(id: string, patchInput: unknown, options: WriteOptions = {}): Promise<Plain> {
+    this.#refuseAppendOnly('update');
     const patch = this.#ctx.rows.preparePatch(this.#entity, patchInput);
     const version = this.#entity.versionProperty;
     const expected = this.#expectedVersion(options);
@@ -244,6 +248,8 @@ export class RepositoryImpl {
   }
 
   async upsert(data: unknown): Promise<Plain> {
+    // An upsert may update: refused whatever the row, so the outcome never depends on the data.
+    this.#refuseAppendOnly('upsert');
     const row = this.#ctx.rows.prepareInsert(this.#entity, data);
     const id = row[this.#pk.name] as string;
     // The update branch changes only what the caller passed: omitted properties keep their
@@ -280,6 +286,7 @@ export class RepositoryImpl {
   }
 
   async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
+    this.#refuseAppendOnly('delete');
     const expected = this.#expectedVersion(options);
     const idOperand = this.#idOperand(id);
     const run = async (ex: Executor) => {
@@ -294,6 +301,7 @@ export class RepositoryImpl {
   }
 
   async deleteMany(where: unknown): Promise<number> {
+    this.#refuseAppendOnly('deleteMany');
     if (
       where === undefined ||
       where === null ||
@@ -375,6 +383,14 @@ export class RepositoryImpl {
         { entity: this.#entity.name },
       );
     }
+  }
+
+  #refuseAppendOnly(operation: string): void {
+    if (!this.#ctx.appendOnly) return;
+    throw new AppendOnlyError(
+      `${this.#entity.name} is append-only: ${operation}() is refused (rows are inserted and read, never changed or deleted).`,
+      { entity: this.#entity.name },
+    );
   }
 
   #notFound(id: string): NotFoundError {

@@ -10,6 +10,7 @@ import {
 } from '../errors.ts';
 import { MigrationRunner } from '../migrations/migration-runner.ts';
 import type { MigrationFile, MigrationReport, Migrations } from '../migrations/migration-types.ts';
+import { type SchemaObject, schemaObjects } from '../migrations/schema-objects.ts';
 import { dropSchema, pushSchema } from '../migrations/schema-sync.ts';
 import { StoreMigrations } from '../migrations/store-migrations.ts';
 import { FilterCompiler } from '../query/filter-compiler.ts';
@@ -46,6 +47,8 @@ export interface StoreParts {
   readonly schema: SchemaModel;
   /** The searchable entities. */
   readonly search: ReadonlyMap<EntityModel, SearchModel>;
+  /** The append-only entities. */
+  readonly appendOnly: ReadonlySet<EntityModel>;
   readonly capabilities: Capabilities;
   readonly retry: ResolvedRetry;
   /** The migration history, or undefined to push the schema. */
@@ -126,7 +129,7 @@ export class StoreImpl implements Store {
     this.#guardSchemaWork('migrate');
     try {
       if (this.#parts.migrations) return await this.migrations.up();
-      await pushSchema(this.#migrationRunner, this.#parts.adapter, this.orm, this.#parts.search.values());
+      await pushSchema(this.#migrationRunner, this.#parts.adapter, this.orm, this.#objects());
       return { migrations: [], mode: 'push' };
     } catch (error) {
       throw this.#driverExecutor.classify(error);
@@ -137,7 +140,7 @@ export class StoreImpl implements Store {
   async dropSchema(): Promise<void> {
     this.#guardSchemaWork('dropSchema');
     try {
-      await dropSchema(this.#migrationRunner, this.#parts.adapter, this.orm, this.#parts.search.values());
+      await dropSchema(this.#migrationRunner, this.#parts.adapter, this.orm, this.#objects());
     } catch (error) {
       throw this.#driverExecutor.classify(error);
     }
@@ -201,6 +204,12 @@ export class StoreImpl implements Store {
       );
     }
     return model;
+  }
+
+  #objects(): SchemaObject[] {
+    return Object.values(
+      schemaObjects({ search: this.#parts.search.values(), appendOnly: this.#parts.appendOnly }),
+    );
   }
 
   /** Schema work takes the migration lock on its own session: never inside a transaction. */
@@ -297,6 +306,7 @@ export class StoreImpl implements Store {
       filters: this.#filters,
       capabilities: this.capabilities,
       search: this.#indexWriters.get(this.#model(entity)),
+      appendOnly: this.#parts.appendOnly.has(this.#model(entity)),
       executor: () => {
         this.#assertOpen();
         if (nesting?.closed) {

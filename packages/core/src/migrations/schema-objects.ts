@@ -1,0 +1,103 @@
+import type { Adapter } from '../adapter-api.ts';
+import { UnsupportedFeatureError } from '../errors.ts';
+import type { EntityModel } from '../schema/entity-model.ts';
+import type { SearchIndexSpec } from '../search/search-dialect.ts';
+import type { SearchModel } from '../search/search-model.ts';
+import { compile, type Sql } from '../sql/sql-fragment.ts';
+import type { MigrationStep, ReindexStep } from './migration-types.ts';
+
+/**
+ * A search index as a migration snapshot keeps it: the adapter's index spec, and the entity
+ * table's column of each field (what a reindex reads).
+ */
+export interface SearchObject {
+  readonly kind: 'search';
+  readonly spec: SearchIndexSpec;
+  readonly columns: readonly string[];
+}
+
+/** The guard (triggers) that makes a table append-only. */
+export interface AppendOnlyObject {
+  readonly kind: 'append-only';
+  readonly table: string;
+}
+
+/**
+ * What Switchyard itself keeps in the database besides the definition's tables. Snapshots key
+ * them `<kind>:<name>` and compare them as JSON: a changed object is dropped and created again.
+ */
+export type SchemaObject = SearchObject | AppendOnlyObject;
+
+export interface ObjectSources {
+  readonly search: Iterable<SearchModel>;
+  readonly appendOnly: Iterable<EntityModel>;
+}
+
+export function schemaObjects(sources: ObjectSources): Record<string, SchemaObject> {
+  const objects: Record<string, SchemaObject> = {};
+  for (const model of sources.search) {
+    objects[`search:${model.spec.indexTable}`] = {
+      kind: 'search',
+      spec: model.spec,
+      columns: model.fields.map((f) => f.column),
+    };
+  }
+  for (const entity of sources.appendOnly) {
+    objects[`append-only:${entity.table}`] = { kind: 'append-only', table: entity.table };
+  }
+  return objects;
+}
+
+function searchDialect(adapter: Adapter, object: SearchObject) {
+  if (!adapter.search) {
+    throw new UnsupportedFeatureError('search', adapter.name, `${object.spec.entity} is searchable`);
+  }
+  return adapter.search;
+}
+
+function appendOnlyDialect(adapter: Adapter, object: AppendOnlyObject) {
+  if (!adapter.appendOnly) {
+    throw new UnsupportedFeatureError('appendOnly', adapter.name, `${object.table} is append-only`);
+  }
+  return adapter.appendOnly;
+}
+
+/** The DDL creating an object (idempotent), without filling it. */
+export function createSql(adapter: Adapter, object: SchemaObject): Sql[] {
+  return object.kind === 'search'
+    ? searchDialect(adapter, object).createIndex(object.spec)
+    : appendOnlyDialect(adapter, object).guard(object.table);
+}
+
+/** The DDL removing an object when present (never the entity's table). */
+export function dropSql(adapter: Adapter, object: SchemaObject): Sql[] {
+  return object.kind === 'search'
+    ? searchDialect(adapter, object).dropIndex(object.spec)
+    : appendOnlyDialect(adapter, object).unguard(object.table);
+}
+
+function toStep(adapter: Adapter, fragment: Sql): MigrationStep {
+  const { sql, params } = compile(fragment, adapter.dialect);
+  if (params.length === 0) return sql;
+  return { sql, params: params.map((p) => (typeof p === 'number' ? p : String(p))) };
+}
+
+/** Creates the object; a search index is then filled from the rows already in its table. */
+export function createSteps(adapter: Adapter, object: SchemaObject): MigrationStep[] {
+  const steps = createSql(adapter, object).map((s) => toStep(adapter, s));
+  if (object.kind !== 'search') return steps;
+  const { spec, columns } = object;
+  const reindex: ReindexStep = {
+    reindex: {
+      table: spec.table,
+      key: spec.key.column,
+      indexTable: spec.indexTable,
+      fields: spec.fields.map((f, i) => ({ column: columns[i] as string, indexColumn: f.column })),
+    },
+  };
+  return [...steps, reindex];
+}
+
+export function dropSteps(adapter: Adapter, object: SchemaObject): MigrationStep[] {
+  return dropSql(adapter, object).map((s) => toStep(adapter, s));
+}
