@@ -1,4 +1,5 @@
-import { defineEntity, p, searchable } from '@switchyard/core';
+import { type AnyEntitySchema, appendOnly, defineEntity, p, searchable } from '@switchyard/core';
+import type { Adapter } from '@switchyard/core/adapter';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -66,4 +67,34 @@ export const Article = searchable(
   { fields: { title: 3, body: 1 }, tenant: 'tenant' },
 );
 
-export const conformanceSchema = [Sample, Account, Post, Article];
+/**
+ * An append-only journal: rows are inserted and read, never updated or deleted (the repository
+ * and the database both refuse). Each append-only test writes its own `account`, so tests sharing
+ * a database never see each other's rows.
+ */
+export const Ledger = appendOnly(
+  defineEntity({
+    name: 'Ledger',
+    tableName: 'sy_ledger',
+    properties: {
+      id: p.uuid().primary(),
+      account: p.string().length(40),
+      amount: p.integer(),
+      note: p.text().nullable(),
+      createdAt: p.datetime(),
+    },
+  }),
+);
+
+export const conformanceSchema = [Sample, Account, Post, Article, Ledger];
+
+/**
+ * The conformance schema as this adapter can open it: an adapter without search leaves the
+ * searchable entity out, one without append-only tables the append-only entity, so every other
+ * suite still runs (as `openStore` decides the capabilities).
+ */
+export function conformanceSchemaFor(adapter: Adapter): AnyEntitySchema[] {
+  const search = Boolean(adapter.search) && adapter.capabilities?.search !== false;
+  const guarded = Boolean(adapter.appendOnly) && adapter.capabilities?.appendOnly !== false;
+  return conformanceSchema.filter((e) => (e !== Article || search) && (e !== Ledger || guarded));
+}

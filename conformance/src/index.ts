@@ -1,5 +1,12 @@
 export type { BackendProvider, ContainerSpec, TestDatabase } from './backend-provider.ts';
-export { Account, conformanceSchema, Post, Sample } from './conformance-schema.ts';
+export {
+  Account,
+  conformanceSchema,
+  conformanceSchemaFor,
+  Ledger,
+  Post,
+  Sample,
+} from './conformance-schema.ts';
 export {
   CONTRACT_LOCK,
   describeLockContract,

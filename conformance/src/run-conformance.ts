@@ -3,7 +3,7 @@ import { type Capabilities, openStore, type Store } from '@switchyard/core';
 import type { Adapter } from '@switchyard/core/adapter';
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import type { BackendProvider, TestDatabase } from './backend-provider.ts';
-import { Article, conformanceSchema } from './conformance-schema.ts';
+import { conformanceSchemaFor } from './conformance-schema.ts';
 import { ParityRecorder } from './parity-report.ts';
 import { isRequired, type Provisioned, provision } from './provision.ts';
 import { useSearchSettler } from './search/search-settle.ts';
@@ -40,9 +40,12 @@ function missingCapability(
   adapter: Adapter,
   needs: readonly (keyof Capabilities)[] | undefined,
 ): string | undefined {
-  // Search is also missing without a search dialect, whatever the flag says (as openStore decides).
+  // Search and append-only are also missing without their dialect, whatever the flag says (as
+  // openStore decides).
   const lacks = (c: keyof Capabilities) =>
-    adapter.capabilities?.[c] === false || (c === 'search' && !adapter.search);
+    adapter.capabilities?.[c] === false ||
+    (c === 'search' && !adapter.search) ||
+    (c === 'appendOnly' && !adapter.appendOnly);
   const missing = (needs ?? []).filter(lacks);
   return missing.length ? `the adapter declares ${missing.join(', ')} false` : undefined;
 }
@@ -101,11 +104,9 @@ export function runConformance(options: ConformanceOptions): void {
           database = db;
           const settle = provider.settleSearch?.bind(provider);
           useSearchSettler(settle && (() => settle(db.url)));
-          // An adapter without search still runs every other suite: its schema leaves the searchable entity out.
-          const schema =
-            adapter.search && adapter.capabilities?.search !== false
-              ? conformanceSchema
-              : conformanceSchema.filter((e) => e !== Article);
+          // An adapter without search (or append-only tables) still runs every other suite: its
+          // schema leaves the searchable (append-only) entity out.
+          const schema = conformanceSchemaFor(adapter);
           const open = async (extra: Partial<Parameters<typeof openStore>[0]> = {}) => {
             const store = await openStore({ url: db.url, schema, adapter, ...extra });
             stores.push(store);

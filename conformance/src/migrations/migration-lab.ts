@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  type AnyEntitySchema,
   createMigration,
   type DialectSteps,
   type MigrationFile,
@@ -15,28 +16,38 @@ import { migrationSchemas, type SchemaVersion } from './migration-schemas.ts';
 const FIRST_MIGRATION_AT = Date.UTC(2024, 0, 1);
 const MINUTE = 60_000;
 
+/** Named versions of one application schema, each a complete schema as `openStore` takes it. */
+export type SchemaVersions<V extends string> = Readonly<Record<V, readonly AnyEntitySchema[]>>;
+
 /**
  * One migrations test's world: a fresh empty database and a migrations directory of its own, so
  * no test sees another's tables or history. Migrations are generated for the adapter under test
- * only, so the suite never needs another adapter's package.
+ * only, so the suite never needs another adapter's package. The schema versions are the
+ * migrations suite's (`migrationSchemas`) unless another suite brings its own.
  */
-export class MigrationLab {
+export class MigrationLab<V extends string = SchemaVersion> {
   readonly #context: SuiteContext;
+  readonly #schemas: SchemaVersions<V>;
   readonly #stores: Store[] = [];
   readonly #files = new Map<string, string>();
   #created = 0;
 
   private constructor(
     context: SuiteContext,
+    schemas: SchemaVersions<V>,
     readonly url: string,
     readonly directory: string,
   ) {
     this.#context = context;
+    this.#schemas = schemas;
   }
 
-  static async start(context: SuiteContext): Promise<MigrationLab> {
+  static async start<V extends string>(
+    context: SuiteContext,
+    schemas: SchemaVersions<V>,
+  ): Promise<MigrationLab<V>> {
     const url = await context.freshDatabase();
-    return new MigrationLab(context, url, mkdtempSync(join(tmpdir(), 'switchyard-migrations-')));
+    return new MigrationLab(context, schemas, url, mkdtempSync(join(tmpdir(), 'switchyard-migrations-')));
   }
 
   /** The adapter's name: the key of its steps and snapshot in a migration file. */
@@ -45,9 +56,9 @@ export class MigrationLab {
   }
 
   /** Generates the migration from the history to `version`; fails when there is nothing to generate. */
-  async create(version: SchemaVersion, name: string): Promise<string> {
+  async create(version: V, name: string): Promise<string> {
     const created = await createMigration({
-      schema: migrationSchemas[version],
+      schema: this.#schemas[version],
       directory: this.directory,
       name,
       adapters: [this.#context.adapter],
@@ -61,10 +72,10 @@ export class MigrationLab {
   }
 
   /** A store on the lab's database, at schema `version`, with the lab's migration history. */
-  async open(version: SchemaVersion): Promise<Store> {
+  async open(version: V): Promise<Store> {
     const store = await this.#context.openStore({
       url: this.url,
-      schema: migrationSchemas[version],
+      schema: this.#schemas[version],
       migrations: this.directory,
     });
     this.#stores.push(store);
@@ -116,8 +127,17 @@ export class MigrationLab {
 }
 
 /** Runs `fn` with a new lab, and cleans the lab up however `fn` ends (the database goes with the suite). */
-export async function withLab<T>(context: SuiteContext, fn: (lab: MigrationLab) => Promise<T>): Promise<T> {
-  const lab = await MigrationLab.start(context);
+export function withLab<T>(context: SuiteContext, fn: (lab: MigrationLab) => Promise<T>): Promise<T> {
+  return withSchemaLab(context, migrationSchemas, fn);
+}
+
+/** {@link withLab} over another suite's schema versions. */
+export async function withSchemaLab<V extends string, T>(
+  context: SuiteContext,
+  schemas: SchemaVersions<V>,
+  fn: (lab: MigrationLab<V>) => Promise<T>,
+): Promise<T> {
+  const lab = await MigrationLab.start(context, schemas);
   try {
     return await fn(lab);
   } finally {

@@ -1,5 +1,10 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
+  AppendOnlyError,
   type Capabilities,
+  createMigration,
   defaultCapabilities,
   type IsolationLevel,
   type Store,
@@ -8,7 +13,7 @@ import {
 } from '@switchyard/core';
 import type { Adapter } from '@switchyard/core/adapter';
 import { expect } from 'vitest';
-import { Account, Article, Sample } from '../conformance-schema.ts';
+import { Account, Article, Ledger, Sample } from '../conformance-schema.ts';
 import { defineSuite, type SuiteContext } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
 import { newTag } from './suite-helpers.ts';
@@ -38,6 +43,15 @@ async function expectUnsupported(action: Promise<unknown>, flag: keyof Capabilit
 async function countTagged(store: Store, tag: string): Promise<number> {
   return store.repo(Sample).count({ label: tag });
 }
+
+/** The same adapter without an append-only dialect at all (whatever its flags say). */
+function withoutAppendOnlyDialect(adapter: Adapter): Adapter {
+  return Object.create(adapter, { appendOnly: { value: undefined, enumerable: true } }) as Adapter;
+}
+
+/** Whether the adapter can guard append-only tables, as `openStore` decides it. */
+const hasAppendOnly = (adapter: Adapter) =>
+  Boolean(adapter.appendOnly) && (adapter.capabilities?.appendOnly ?? true);
 
 const isolationLevels: IsolationLevel[] = ['read committed', 'repeatable read', 'serializable'];
 
@@ -140,6 +154,32 @@ const refusals: Record<keyof Capabilities, (context: SuiteContext) => Promise<vo
     await expectUnsupported(store.search(Article, 'anything', { tenant: 't' }), 'search');
     await expectUnsupported(store.reindex(Article), 'search');
   },
+  async appendOnly(context) {
+    // A schema with an append-only entity cannot open at all: nothing would guard its rows.
+    const flagged = declaring(context.adapter, { ...context.adapter.capabilities, appendOnly: false });
+    const bare = withoutAppendOnlyDialect(context.adapter);
+    for (const adapter of [flagged, bare]) {
+      await expectUnsupported(context.openStore({ schema: [Sample, Ledger], adapter }), 'appendOnly');
+      // Without one the store opens, says so, and works.
+      const store = await context.openStore({ schema: [Sample], adapter });
+      expect(store.capabilities.appendOnly).toBe(false);
+      const tag = newTag();
+      const row = await store.repo(Sample).insert({ label: tag, int: 1 });
+      expect((await store.repo(Sample).update(row.id, { int: 2 })).int).toBe(2);
+      expect(await store.repo(Sample).delete(row.id)).toBe(true);
+    }
+    // Nor can a migration be generated for a dialect that has no guard to create.
+    const directory = mkdtempSync(join(tmpdir(), 'switchyard-append-only-'));
+    try {
+      await expectUnsupported(
+        createMigration({ schema: [Ledger], directory, name: 'ledger', adapters: [bare] }),
+        'appendOnly',
+      );
+      expect(readdirSync(directory)).toEqual([]);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  },
 };
 
 export const capabilitiesSuite = defineSuite('capabilities', {
@@ -148,20 +188,24 @@ export const capabilitiesSuite = defineSuite('capabilities', {
     adapter,
     openStore,
   }) => {
-    // Search is the one flag that also needs code: without a search dialect it is always false.
+    // Search and append-only are the flags that also need code: without their dialect they are
+    // always false.
     const search = Boolean(adapter.search) && (adapter.capabilities?.search ?? true);
-    expect(store.capabilities).toEqual({ ...defaultCapabilities, ...adapter.capabilities, search });
+    const appendOnly = hasAppendOnly(adapter);
+    expect(store.capabilities).toEqual({
+      ...defaultCapabilities,
+      ...adapter.capabilities,
+      search,
+      appendOnly,
+    });
     expect(Object.keys(store.capabilities).sort()).toEqual(Object.keys(defaultCapabilities).sort());
     expect((await store.health()).capabilities).toEqual(store.capabilities);
     // A flag the adapter leaves out takes its default; a declared one wins.
+    const dialects = { search: Boolean(adapter.search), appendOnly: Boolean(adapter.appendOnly) };
     const silent = await openStore({ adapter: declaring(adapter, undefined) });
-    expect(silent.capabilities).toEqual({ ...defaultCapabilities, search: Boolean(adapter.search) });
+    expect(silent.capabilities).toEqual({ ...defaultCapabilities, ...dialects });
     const partial = await openStore({ adapter: declaring(adapter, { forUpdate: false }) });
-    expect(partial.capabilities).toEqual({
-      ...defaultCapabilities,
-      forUpdate: false,
-      search: Boolean(adapter.search),
-    });
+    expect(partial.capabilities).toEqual({ ...defaultCapabilities, forUpdate: false, ...dialects });
   },
   'every capability flag has a refusal test': async () => {
     expect(Object.keys(refusals).sort()).toEqual(Object.keys(defaultCapabilities).sort());
@@ -176,6 +220,8 @@ export const capabilitiesSuite = defineSuite('capabilities', {
     refusals.readOnlyTransactions,
   'search declared false: a searchable schema, search and reindex are refused with UnsupportedFeatureError':
     refusals.search,
+  'appendOnly declared false or no append-only dialect: an append-only entity is refused at open and by createMigration with UnsupportedFeatureError':
+    refusals.appendOnly,
   'savepoints declared true: a nested transaction rolls back alone': {
     needs: ['savepoints'],
     run: async ({ store }) => {
@@ -222,6 +268,17 @@ export const capabilitiesSuite = defineSuite('capabilities', {
       expect((await store.repo(Sample).get(row.id))?.int).toBe(2);
     },
   },
+  'appendOnly declared true: an append-only entity opens, takes inserts and refuses updates with AppendOnlyError':
+    {
+      needs: ['appendOnly'],
+      run: async ({ store }) => {
+        expect(store.capabilities.appendOnly).toBe(true);
+        const row = await store.repo(Ledger).insert({ account: newTag(), amount: 1, createdAt: new Date(0) });
+        expect(await store.repo(Ledger).get(row.id)).toEqual(row);
+        await expectError(store.repo(Ledger).update(row.id, { amount: 2 }), AppendOnlyError, 'APPEND_ONLY');
+        expect(await store.repo(Ledger).get(row.id)).toEqual(row);
+      },
+    },
   'readOnlyTransactions declared true: a readOnly transaction reads and refuses writes': {
     needs: ['readOnlyTransactions'],
     run: async ({ store }) => {

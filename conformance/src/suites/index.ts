@@ -1,4 +1,5 @@
 import type { SuiteTestId } from '../suite-definition.ts';
+import { appendOnlySuite } from './append-only-suite.ts';
 import { capabilitiesSuite } from './capabilities-suite.ts';
 import { concurrencySuite } from './concurrency-suite.ts';
 import { crudSuite } from './crud-suite.ts';
@@ -25,6 +26,7 @@ export const allSuites = [
   paginationSuite,
   searchSuite,
   searchPropertySuite,
+  appendOnlySuite,
   transactionsSuite,
   errorsSuite,
   concurrencySuite,

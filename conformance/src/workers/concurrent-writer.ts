@@ -9,7 +9,7 @@
  * `{ worker, accountId, transactions }`.
  */
 import { openStore } from '@switchyard/core';
-import { Account, conformanceSchema, Post } from '../conformance-schema.ts';
+import { Account, conformanceSchemaFor, Post } from '../conformance-schema.ts';
 import { runWorker, type WorkerError } from './worker-support.ts';
 
 export interface WorkerInput {
@@ -38,7 +38,7 @@ export type WorkerMessage =
 const postSeq = (worker: number, i: number): number => worker * 100_000 + i;
 
 await runWorker<WorkerInput>(
-  ({ url, adapter }) => openStore({ url, schema: conformanceSchema, adapter }),
+  ({ url, adapter }) => openStore({ url, schema: conformanceSchemaFor(adapter), adapter }),
   async (store, input) => {
     let runs = 0;
     let committed = 0;
