@@ -5,6 +5,15 @@
 export type { InferEntity } from '@mikro-orm/core';
 export { defineEntity, p } from '@mikro-orm/core';
 export type { HealthFinding, IsolationLevel } from './adapter-api.ts';
+export { AuditEvent } from './audit/audit-event.ts';
+export type {
+  AuditInput,
+  AuditLog,
+  AuditPageOptions,
+  AuditQuery,
+  AuditRecord,
+  AuditVerification,
+} from './audit/audit-log.ts';
 export { type Capabilities, defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
 export { readMigrations } from './migrations/migration-files.ts';

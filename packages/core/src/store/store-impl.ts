@@ -1,5 +1,7 @@
 import type { MikroORM } from '@mikro-orm/core';
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
+import { AuditEvent } from '../audit/audit-event.ts';
+import { AuditLog } from '../audit/audit-log.ts';
 import type { Capabilities } from '../capabilities.ts';
 import {
   ConfigurationError,
@@ -70,6 +72,7 @@ export class StoreImpl implements Store {
   readonly #searchRunner: SearchRunner | undefined;
   readonly #migrationRunner: MigrationRunner;
   readonly migrations: Migrations;
+  #audit: AuditLog | undefined;
   #closed = false;
 
   constructor(parts: StoreParts) {
@@ -108,6 +111,16 @@ export class StoreImpl implements Store {
       executor: this.#driverExecutor,
       guard: (operation) => this.#guardSchemaWork(`migrations.${operation}`),
     });
+  }
+
+  get audit(): AuditLog {
+    if (!this.#parts.schema.entities.has(AuditEvent.meta.className)) {
+      throw new ConfigurationError(
+        'store.audit needs the AuditEvent entity in the schema: openStore({ schema: [..., AuditEvent] }) (and a migration that creates it).',
+      );
+    }
+    this.#audit ??= new AuditLog(this);
+    return this.#audit;
   }
 
   repo<E extends AnyEntitySchema>(entity: E): Repository<E> {

@@ -7,6 +7,7 @@ import type {
   RequiredEntityData,
 } from '@mikro-orm/core';
 import type { HealthFinding, IsolationLevel } from '../adapter-api.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
 import type { Capabilities } from '../capabilities.ts';
 import type { MigrationReport, MigrationStatus, Migrations } from '../migrations/migration-types.ts';
 import type { OrderBy, Where } from '../query/filter-types.ts';
@@ -236,6 +237,11 @@ export interface Store extends TransactionScope {
    * (`push`: tables, columns, indexes, search indexes; never drops) — for prototypes and tests.
    */
   migrate(): Promise<MigrationReport>;
+  /**
+   * The audit log: a tamper-evident hash chain of events (its table, `AuditEvent`, must be in the
+   * schema). ConfigurationError otherwise.
+   */
+  readonly audit: AuditLog;
   /** The migration history of this database (`openStore({ migrations })`). */
   readonly migrations: Migrations;
   /**
