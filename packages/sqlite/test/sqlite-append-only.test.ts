@@ -1,6 +1,10 @@
 /**
- * Append-only tables on SQLite: the guard's triggers refuse UPDATE and DELETE from any connection
- * (the store's, MikroORM's escape hatch, a second better-sqlite3 handle on the same file).
+ * What is SQLite's own in append-only tables. The contract (repository refusals, raw UPDATE /
+ * DELETE / upsert / REPLACE through another store, foreign key actions, transactions, push mode,
+ * the migration history) is the conformance suite's `append-only` suite, run on every backend.
+ * Here: the triggers the guard creates and removes (sqlite_master), the driver's error and how it
+ * is classified, REPLACE and `recursive_triggers`, a refusal inside another connection's
+ * transaction, and table names that need quoting.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,47 +26,32 @@ import { sqliteAdapter } from '../src/sqlite-adapter.ts';
 import { appendOnlyTriggerNames, sqliteAppendOnly } from '../src/sqlite-append-only.ts';
 import { sqliteDialect } from '../src/sqlite-dialect.ts';
 
-const Account = defineEntity({
-  name: 'AoAccount',
-  tableName: 'ao_account',
-  properties: { id: p.uuid().primary(), name: p.string().length(100) },
-});
-
-/** Append-only, searchable, and deleted with its account (ON DELETE CASCADE). */
+/** Append-only and searchable: its index table `ao_event__search` sits next to it, unguarded. */
 const Event = appendOnly(
   searchable(
     defineEntity({
       name: 'AoEvent',
       tableName: 'ao_event',
-      properties: {
-        id: p.uuid().primary(),
-        account: () => p.manyToOne(Account).deleteRule('cascade'),
-        kind: p.string().length(50),
-        body: p.text(),
-      },
+      properties: { id: p.uuid().primary(), kind: p.string().length(50), body: p.text() },
     }),
     { fields: { body: 1 } },
   ),
 );
 
-/** Append-only with a nullable reference: MikroORM's default rule is ON DELETE SET NULL. */
 const Note = appendOnly(
   defineEntity({
     name: 'AoNote',
     tableName: 'ao_note',
-    properties: {
-      id: p.uuid().primary(),
-      account: () => p.manyToOne(Account).nullable(),
-      text: p.string().length(100),
-    },
+    properties: { id: p.uuid().primary(), text: p.string().length(100) },
   }),
 );
 
-const schema = [Account, Event, Note];
+const schema = [Event, Note];
 const dir = mkdtempSync(join(tmpdir(), 'switchyard-append-only-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const context = (url: string) => ({ url, options: {} });
+const classify = (error: unknown) =>
+  sqliteAdapter.classifyError(error, { url: 'sqlite::memory:', options: {} });
 
 /** The error `fn` throws (fails the test when it throws nothing). */
 function thrown(fn: () => unknown): unknown {
@@ -74,52 +63,46 @@ function thrown(fn: () => unknown): unknown {
   throw new Error('expected an error');
 }
 
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-}
-
-const runAll = (db: Database.Database, fragments: Sql[]) => {
+/** Runs the guard's (or unguard's) statements, which must have no bound parameter. */
+function runAll(db: Database.Database, fragments: Sql[]): void {
   for (const fragment of fragments) {
     const { sql, params } = compile(fragment, sqliteDialect);
     expect(params).toEqual([]);
     db.prepare(sql).run();
   }
-};
+}
 
-const triggersOf = (db: Database.Database) =>
+/** The guard's triggers in the file, as `table.trigger`. */
+const guardTriggers = (db: Database.Database) =>
   (
     db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%append_only%'")
-      .all() as {
-      name: string;
-    }[]
+      .prepare(
+        "SELECT tbl_name || '.' || name AS name FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%append_only%' ORDER BY 1",
+      )
+      .all() as { name: string }[]
   ).map((r) => r.name);
 
-describe('append-only tables in push mode', () => {
+const tablesLeft = (db: Database.Database) =>
+  db.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'ao_%'").all();
+
+const refusal = (table: string, operation: 'UPDATE' | 'DELETE') =>
+  `switchyard: append-only table "${table}" refuses ${operation}`;
+
+describe('the guard on a file database (push mode)', () => {
   const file = join(dir, 'push.sqlite');
-  const url = `sqlite:${file}`;
   let store: Store;
+  /** A plain better-sqlite3 handle on the same file: no pragma of the store's set. */
   let other: Database.Database;
-  let accountId: string;
   let eventId: string;
   let noteId: string;
 
   beforeAll(async () => {
-    store = await openStore({ url, schema, adapter: sqliteAdapter });
+    store = await openStore({ url: `sqlite:${file}`, schema, adapter: sqliteAdapter });
     await store.migrate();
     other = new Database(file);
-    other.pragma('foreign_keys = ON');
     other.pragma('busy_timeout = 5000');
-    accountId = (await store.repo(Account).insert({ name: 'ops' })).id;
-    eventId = (
-      await store.repo(Event).insert({ account: accountId, kind: 'created', body: 'write lock taken' })
-    ).id;
-    noteId = (await store.repo(Note).insert({ account: accountId, text: 'first' })).id;
+    eventId = (await store.repo(Event).insert({ kind: 'created', body: 'write lock taken' })).id;
+    noteId = (await store.repo(Note).insert({ text: 'first' })).id;
   });
 
   afterAll(async () => {
@@ -127,91 +110,101 @@ describe('append-only tables in push mode', () => {
     await store?.close();
   });
 
-  const eventRow = () => other.prepare('SELECT kind, body FROM ao_event WHERE id = ?').get(eventId);
+  const text = (id: string) =>
+    (other.prepare('SELECT text FROM ao_note WHERE id = ?').get(id) as { text: string }).text;
 
-  test('the capability is on, and inserts, reads and search work', async () => {
-    expect(store.capabilities.appendOnly).toBe(true);
-    expect(await store.repo(Event).get(eventId)).toMatchObject({ kind: 'created', body: 'write lock taken' });
-    const hits = await store.search(Event, 'lock');
-    expect(hits.hits.map((h) => h.item.id)).toEqual([eventId]);
-    expect(triggersOf(other).sort()).toEqual([
-      'ao_event__append_only_delete',
-      'ao_event__append_only_update',
-      'ao_note__append_only_delete',
-      'ao_note__append_only_update',
-    ]);
+  test('migrate() creates two BEFORE triggers per table and none on the search index table, which reindex() rewrites', async () => {
+    const all = [
+      'ao_event.ao_event__append_only_delete',
+      'ao_event.ao_event__append_only_update',
+      'ao_note.ao_note__append_only_delete',
+      'ao_note.ao_note__append_only_update',
+    ];
+    expect(guardTriggers(other)).toEqual(all);
+    // IF NOT EXISTS: running the guard again changes nothing.
+    runAll(other, sqliteAppendOnly.guard('ao_event'));
+    expect(guardTriggers(other)).toEqual(all);
+    expect(await store.reindex(Event)).toBe(1);
+    expect((await store.search(Event, 'lock')).hits.map((h) => h.item.id)).toEqual([eventId]);
   });
 
-  test('a second connection cannot update or delete, and the refusal classifies as AppendOnlyError', () => {
+  test("the driver's error for a refusal classifies as AppendOnlyError naming the table; another trigger's RAISE does not", () => {
     const update = thrown(() => other.prepare("UPDATE ao_event SET kind = 'changed'").run());
-    expect(update).toMatchObject({ code: 'SQLITE_CONSTRAINT_TRIGGER' });
-    expect((update as Error).message).toBe('switchyard: append-only table "ao_event" refuses UPDATE');
     const remove = thrown(() => other.prepare('DELETE FROM ao_event').run());
-    expect((remove as Error).message).toBe('switchyard: append-only table "ao_event" refuses DELETE');
-    expect(eventRow()).toEqual({ kind: 'created', body: 'write lock taken' });
-
+    expect(update).toMatchObject({
+      code: 'SQLITE_CONSTRAINT_TRIGGER',
+      message: refusal('ao_event', 'UPDATE'),
+    });
+    expect(remove).toMatchObject({
+      code: 'SQLITE_CONSTRAINT_TRIGGER',
+      message: refusal('ao_event', 'DELETE'),
+    });
     for (const error of [update, remove]) {
-      const classified = sqliteAdapter.classifyError(error, context(url));
+      const classified = classify(error);
       expect(classified).toBeInstanceOf(AppendOnlyError);
       expect(classified.code).toBe('APPEND_ONLY');
       expect(classified.message).toContain('"ao_event"');
       expect(classified.cause).toBe(error);
     }
-  });
 
-  test("MikroORM's connection (the escape hatch) is refused too", async () => {
-    const connection = store.orm.em.getConnection();
-    for (const statement of [
-      "UPDATE ao_event SET body = 'x'",
-      'DELETE FROM ao_event',
-      // REPLACE deletes the conflicting row: the store's connection fires DELETE triggers for it.
-      `INSERT OR REPLACE INTO ao_event (id, account_id, kind, body) VALUES ('${eventId}', '${accountId}', 'k', 'b')`,
-    ]) {
-      const error = await rejection(connection.execute(statement));
-      expect(sqliteAdapter.classifyError(error, context(url))).toBeInstanceOf(AppendOnlyError);
+    // Same driver code, another message: the message tells the guard's refusals apart.
+    other.exec(
+      "CREATE TABLE ao_other (v); CREATE TRIGGER ao_other_x BEFORE INSERT ON ao_other BEGIN SELECT RAISE(ABORT, 'nope'); END",
+    );
+    try {
+      const unrelated = thrown(() => other.exec('INSERT INTO ao_other VALUES (1)'));
+      expect(unrelated).toMatchObject({ code: 'SQLITE_CONSTRAINT_TRIGGER' });
+      expect(classify(unrelated).code).toBe('DRIVER');
+    } finally {
+      other.exec('DROP TABLE ao_other');
     }
-    expect(eventRow()).toEqual({ kind: 'created', body: 'write lock taken' });
   });
 
-  test('the repository refuses update, delete, deleteMany and upsert, changing nothing', async () => {
-    const events = store.repo(Event);
-    await expect(events.update(eventId, { kind: 'x' })).rejects.toBeInstanceOf(AppendOnlyError);
-    await expect(events.delete(eventId)).rejects.toBeInstanceOf(AppendOnlyError);
-    await expect(events.deleteMany({ kind: 'created' })).rejects.toBeInstanceOf(AppendOnlyError);
-    await expect(
-      events.upsert({ id: eventId, account: accountId, kind: 'x', body: 'y' }),
-    ).rejects.toBeInstanceOf(AppendOnlyError);
-    expect(await events.count()).toBe(1);
-    expect(eventRow()).toEqual({ kind: 'created', body: 'write lock taken' });
+  test('REPLACE is refused only with recursive_triggers: the store turns it on, a connection without it replaces the row (documented)', async () => {
+    const pragma = (await store.orm.em.getConnection().execute('PRAGMA recursive_triggers')) as {
+      recursive_triggers: unknown;
+    }[];
+    expect(pragma.map((r) => Number(r.recursive_triggers))).toEqual([1]);
+
+    const { id } = await store.repo(Note).insert({ text: 'original' });
+    const replace = (value: string) =>
+      `INSERT OR REPLACE INTO ao_note (id, text) VALUES ('${id}', '${value}')`;
+    const bare = new Database(file);
+    try {
+      expect(bare.pragma('recursive_triggers', { simple: true })).toBe(0);
+      // An upsert fires the UPDATE trigger whatever the pragma says.
+      const upsert = thrown(() =>
+        bare
+          .prepare(
+            "INSERT INTO ao_note (id, text) VALUES (?, 'x') ON CONFLICT (id) DO UPDATE SET text = excluded.text",
+          )
+          .run(id),
+      );
+      expect((upsert as Error).message).toBe(refusal('ao_note', 'UPDATE'));
+      // REPLACE deletes the old row without firing DELETE triggers: the guard never sees it.
+      bare.prepare(replace('replaced')).run();
+      expect(text(id)).toBe('replaced');
+
+      bare.pragma('recursive_triggers = ON');
+      for (const statement of [
+        replace('again'),
+        `REPLACE INTO ao_note (id, text) VALUES ('${id}', 'again')`,
+      ]) {
+        const error = thrown(() => bare.prepare(statement).run());
+        expect((error as Error).message).toBe(refusal('ao_note', 'DELETE'));
+        expect(classify(error)).toBeInstanceOf(AppendOnlyError);
+      }
+      expect(text(id)).toBe('replaced');
+    } finally {
+      bare.close();
+    }
   });
 
-  test('deleting the parent is refused: ON DELETE CASCADE and SET NULL would change append-only rows', async () => {
-    const error = await rejection(store.repo(Account).delete(accountId));
-    expect(error).toBeInstanceOf(AppendOnlyError);
-    expect(thrown(() => other.prepare('DELETE FROM ao_account').run())).toMatchObject({
-      code: 'SQLITE_CONSTRAINT_TRIGGER',
-    });
-    expect(await store.repo(Account).get(accountId)).not.toBeNull();
-    expect(await store.repo(Event).get(eventId)).not.toBeNull();
-    expect(await store.repo(Note).get(noteId)).toMatchObject({ account: accountId });
-
-    // The SET NULL path alone: a parent with only a note.
-    const lone = await store.repo(Account).insert({ name: 'lone' });
-    const note = await store.repo(Note).insert({ account: lone.id, text: 'kept' });
-    const setNull = thrown(() => other.prepare('DELETE FROM ao_account WHERE id = ?').run(lone.id));
-    expect((setNull as Error).message).toBe('switchyard: append-only table "ao_note" refuses UPDATE');
-    expect(await store.repo(Note).get(note.id)).toMatchObject({ account: lone.id });
-    // A parent nothing append-only refers to is deleted as usual.
-    const free = await store.repo(Account).insert({ name: 'free' });
-    expect(await store.repo(Account).delete(free.id)).toBe(true);
-  });
-
-  test('inside a transaction the refused statement fails alone; the transaction goes on', () => {
+  test("inside another connection's transaction RAISE(ABORT) fails the statement alone; the transaction goes on", () => {
+    const id = '00000000-0000-4000-8000-000000000001';
     other.exec('BEGIN IMMEDIATE');
     try {
-      other
-        .prepare('INSERT INTO ao_note (id, account_id, text) VALUES (?, NULL, ?)')
-        .run('00000000-0000-4000-8000-000000000001', 'in tx');
+      other.prepare("INSERT INTO ao_note (id, text) VALUES (?, 'in tx')").run(id);
       expect(thrown(() => other.prepare("UPDATE ao_note SET text = 'changed'").run())).toMatchObject({
         code: 'SQLITE_CONSTRAINT_TRIGGER',
       });
@@ -220,114 +213,82 @@ describe('append-only tables in push mode', () => {
     } finally {
       if (other.inTransaction) other.exec('ROLLBACK');
     }
-    expect(
-      other.prepare('SELECT text FROM ao_note WHERE id = ?').get('00000000-0000-4000-8000-000000000001'),
-    ).toEqual({ text: 'in tx' });
+    expect(text(id)).toBe('in tx');
   });
 
-  test('reindexing a searchable append-only entity rewrites its index table only', async () => {
-    expect(await store.reindex(Event)).toBe(1);
-    expect((await store.search(Event, 'write')).hits).toHaveLength(1);
-  });
-
-  test('migrate() again keeps the guard (idempotent, and MikroORM leaves the triggers alone)', async () => {
-    await store.migrate();
-    // MikroORM introspects triggers: the guard's must not look like drift to drop.
-    expect(await store.migrations.diff()).toEqual([]);
-    runAll(other, sqliteAppendOnly.guard('ao_event'));
-    runAll(other, sqliteAppendOnly.guard('ao_event'));
-    expect(triggersOf(other)).toHaveLength(4);
-    expect(() => other.prepare("UPDATE ao_event SET kind = 'x'").run()).toThrow(/refuses UPDATE/);
-  });
-
-  test('after unguard a raw update and delete work; guard puts the refusal back', () => {
+  test("unguard drops the table's two triggers (again is fine); guard puts them back", () => {
     runAll(other, sqliteAppendOnly.unguard('ao_note'));
     runAll(other, sqliteAppendOnly.unguard('ao_note'));
-    expect(triggersOf(other).sort()).toEqual([
-      'ao_event__append_only_delete',
-      'ao_event__append_only_update',
+    expect(guardTriggers(other)).toEqual([
+      'ao_event.ao_event__append_only_delete',
+      'ao_event.ao_event__append_only_update',
     ]);
     other.prepare("UPDATE ao_note SET text = 'edited' WHERE id = ?").run(noteId);
-    expect(other.prepare('SELECT text FROM ao_note WHERE id = ?').get(noteId)).toEqual({ text: 'edited' });
+    expect(text(noteId)).toBe('edited');
     runAll(other, sqliteAppendOnly.guard('ao_note'));
-    expect(() => other.prepare('DELETE FROM ao_note').run()).toThrow(/refuses DELETE/);
+    expect(guardTriggers(other)).toHaveLength(4);
+    expect(() => other.prepare('DELETE FROM ao_note').run()).toThrow(refusal('ao_note', 'DELETE'));
   });
 
-  test('dropSchema leaves no trigger behind', async () => {
+  test('dropSchema() leaves no trigger behind', async () => {
     await store.dropSchema();
-    expect(triggersOf(other)).toEqual([]);
-    expect(other.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'ao_%'").all()).toEqual([]);
+    expect(guardTriggers(other)).toEqual([]);
+    expect(tablesLeft(other)).toEqual([]);
   });
 });
 
-describe('append-only tables through the migration history', () => {
-  test('migrate create writes the guard as plain SQL; up guards, down to null removes everything', async () => {
-    const migrations = join(dir, 'migrations');
-    const created = await createMigration({
-      schema,
-      directory: migrations,
-      name: 'init',
-      adapters: [sqliteAdapter],
-    });
-    expect(created.file).not.toBeNull();
-    const [name] = readdirSync(migrations);
-    const text = readFileSync(join(migrations, name as string), 'utf8');
-    const steps = JSON.parse(text).dialects.sqlite as { up: unknown[]; down: unknown[] };
-    const names = appendOnlyTriggerNames('ao_event');
-    expect(steps.up).toContain(
-      `CREATE TRIGGER IF NOT EXISTS "${names.update}" BEFORE UPDATE ON "ao_event" BEGIN SELECT RAISE(ABORT, 'switchyard: append-only table "ao_event" refuses UPDATE'); END`,
-    );
-    expect(steps.down).toContain(`DROP TRIGGER IF EXISTS "${names.delete}"`);
+test('a migration holds the guard as plain SQL text; up creates the triggers, down to null leaves none', async () => {
+  const migrations = join(dir, 'migrations');
+  await createMigration({ schema, directory: migrations, name: 'init', adapters: [sqliteAdapter] });
+  const [name] = readdirSync(migrations);
+  const steps = JSON.parse(readFileSync(join(migrations, name as string), 'utf8')).dialects.sqlite as {
+    up: unknown[];
+    down: unknown[];
+  };
+  const names = appendOnlyTriggerNames('ao_event');
+  const guard = (operation: 'UPDATE' | 'DELETE', trigger: string) =>
+    `CREATE TRIGGER IF NOT EXISTS "${trigger}" BEFORE ${operation} ON "ao_event" BEGIN SELECT RAISE(ABORT, '${refusal('ao_event', operation)}'); END`;
+  expect(steps.up).toEqual(
+    expect.arrayContaining([guard('UPDATE', names.update), guard('DELETE', names.delete)]),
+  );
+  expect(steps.down).toEqual(
+    expect.arrayContaining([
+      `DROP TRIGGER IF EXISTS "${names.update}"`,
+      `DROP TRIGGER IF EXISTS "${names.delete}"`,
+    ]),
+  );
 
-    const file = join(dir, 'history.sqlite');
-    const store = await openStore({ url: `sqlite:${file}`, schema, adapter: sqliteAdapter, migrations });
-    const other = new Database(file);
-    try {
-      await store.migrate();
-      expect(triggersOf(other)).toHaveLength(4);
-      const account = await store.repo(Account).insert({ name: 'a' });
-      await store.repo(Event).insert({ account: account.id, kind: 'k', body: 'b' });
-      expect(() => other.prepare("UPDATE ao_event SET kind = 'x'").run()).toThrow(/refuses UPDATE/);
-      expect(() => other.prepare('DELETE FROM ao_event').run()).toThrow(/refuses DELETE/);
-
-      await store.migrations.down({ to: null });
-      expect(triggersOf(other)).toEqual([]);
-      expect(other.prepare("SELECT name FROM sqlite_master WHERE name LIKE 'ao_%'").all()).toEqual([]);
-    } finally {
-      other.close();
-      await store.close();
-    }
-  });
+  const file = join(dir, 'history.sqlite');
+  const store = await openStore({ url: `sqlite:${file}`, schema, adapter: sqliteAdapter, migrations });
+  const db = new Database(file);
+  try {
+    await store.migrate();
+    expect(guardTriggers(db)).toHaveLength(4);
+    await store.migrations.down({ to: null });
+    expect(guardTriggers(db)).toEqual([]);
+    expect(tablesLeft(db)).toEqual([]);
+  } finally {
+    db.close();
+    await store.close();
+  }
 });
 
-describe('names and statements', () => {
-  test('a table name with quotes is quoted in identifiers and in the message', () => {
-    const db = new Database(':memory:');
-    try {
-      db.exec('CREATE TABLE "we""ird\'s" (id INTEGER PRIMARY KEY, v TEXT)');
-      db.exec(`INSERT INTO "we""ird's" VALUES (1, 'a')`);
-      runAll(db, sqliteAppendOnly.guard(`we"ird's`));
-      const error = thrown(() => db.exec(`UPDATE "we""ird's" SET v = 'b'`));
-      const classified = sqliteAdapter.classifyError(error, context('sqlite::memory:'));
-      expect(classified).toBeInstanceOf(AppendOnlyError);
-      expect(classified.message).toContain(`"we"ird's"`);
-      runAll(db, sqliteAppendOnly.unguard(`we"ird's`));
-      db.exec(`UPDATE "we""ird's" SET v = 'b'`);
-    } finally {
-      db.close();
-    }
-  });
-
-  test('an unrelated RAISE from a trigger stays a DriverError', () => {
-    const db = new Database(':memory:');
-    try {
-      db.exec(
-        "CREATE TABLE t (v); CREATE TRIGGER t_x BEFORE INSERT ON t BEGIN SELECT RAISE(ABORT, 'nope'); END",
-      );
-      const error = thrown(() => db.exec('INSERT INTO t VALUES (1)'));
-      expect(sqliteAdapter.classifyError(error, context('sqlite::memory:')).code).toBe('DRIVER');
-    } finally {
-      db.close();
-    }
-  });
+test('a table name with quotes and a backslash is quoted in the triggers and in the message', () => {
+  const table = `we"ird's\\`;
+  const quoted = `"we""ird's\\"`;
+  const db = new Database(':memory:');
+  try {
+    db.exec(`CREATE TABLE ${quoted} (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO ${quoted} VALUES (1, 'a')`);
+    runAll(db, sqliteAppendOnly.guard(table));
+    const error = thrown(() => db.exec(`UPDATE ${quoted} SET v = 'b'`));
+    expect((error as Error).message).toBe(refusal(`we""ird's\\`, 'UPDATE'));
+    const classified = classify(error);
+    expect(classified).toBeInstanceOf(AppendOnlyError);
+    expect(classified.message).toContain(`"${table}"`);
+    runAll(db, sqliteAppendOnly.unguard(table));
+    expect(guardTriggers(db)).toEqual([]);
+    db.exec(`UPDATE ${quoted} SET v = 'b'`);
+  } finally {
+    db.close();
+  }
 });
