@@ -44,11 +44,45 @@ export interface AuditVerification {
   readonly brokenAt?: bigint;
   /** What is wrong there. */
   readonly reason?: string;
+  /**
+   * The hash of the last event (when `ok`). The chain cannot show that events were removed from
+   * its end, or that the whole tail was rewritten consistently: keep this value somewhere the
+   * database's users cannot write (a signed log, another system) and compare it next time.
+   */
+  readonly lastHash?: string;
 }
 
 /** Attempts of one append when other appenders keep taking the next place first. */
 const MAX_ATTEMPTS = 200;
 const TEXT_LIMIT = 200;
+
+/**
+ * `data` must be plain JSON: what is hashed is then exactly what the database stores and reads
+ * back. A Date, Map, bigint or class instance would be stored differently (or not at all) and the
+ * chain could never verify again — and the table cannot be repaired.
+ */
+function checkJson(value: unknown, path: string): void {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return;
+  if (typeof value === 'number') {
+    if (Number.isFinite(value)) return;
+    throw new ValidationError(`audit: ${path} is ${value}, which JSON cannot hold.`);
+  }
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => checkJson(item, `${path}[${i}]`));
+    return;
+  }
+  const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
+  if (proto === Object.prototype || proto === null) {
+    for (const [key, item] of Object.entries(value as object)) {
+      if (item !== undefined) checkJson(item, `${path}.${key}`);
+    }
+    return;
+  }
+  const kind = typeof value === 'object' ? ((value as object).constructor?.name ?? 'object') : typeof value;
+  throw new ValidationError(
+    `audit: ${path} is a ${kind}; data must be plain JSON (convert dates to ISO strings, bigints to strings).`,
+  );
+}
 
 function checkText(name: string, value: unknown): string {
   if (typeof value !== 'string' || value.length === 0 || [...value].length > TEXT_LIMIT) {
@@ -88,6 +122,7 @@ export class AuditLog {
     if (!(content.at instanceof Date) || Number.isNaN(content.at.getTime())) {
       throw new ValidationError('audit: at must be a valid Date.');
     }
+    checkJson(content.data, 'data');
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.#store.transaction(async (tx) => {
@@ -107,7 +142,7 @@ export class AuditLog {
   }
 
   /** Events matching every given criterion, oldest first, in keyset pages. */
-  find(query: AuditQuery = {}, options: AuditPageOptions = {}): Promise<Page<AuditRecord>> {
+  async find(query: AuditQuery = {}, options: AuditPageOptions = {}): Promise<Page<AuditRecord>> {
     const limit = options.limit ?? 100;
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
       throw new ValidationError('audit: limit must be an integer from 1 to 1000.');
@@ -147,6 +182,6 @@ export class AuditLog {
       prevHash = event.hash;
       expectedSeq++;
     }
-    return { ok: true, events };
+    return events === 0 ? { ok: true, events } : { ok: true, events, lastHash: prevHash };
   }
 }
