@@ -1,4 +1,4 @@
-import { type AnyEntitySchema, appendOnly, defineEntity, p, searchable } from '@switchyard/core';
+import { type AnyEntitySchema, AuditEvent, appendOnly, defineEntity, p, searchable } from '@switchyard/core';
 import type { Adapter } from '@switchyard/core/adapter';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -86,15 +86,21 @@ export const Ledger = appendOnly(
   }),
 );
 
-export const conformanceSchema = [Sample, Account, Post, Article, Ledger];
+/**
+ * The whole conformance schema. `AuditEvent` (core's audit log, table `switchyard_audit`) is in it
+ * so that `store.audit` works on the suite's store; it is append-only, like `Ledger`.
+ */
+export const conformanceSchema = [Sample, Account, Post, Article, Ledger, AuditEvent];
 
 /**
  * The conformance schema as this adapter can open it: an adapter without search leaves the
- * searchable entity out, one without append-only tables the append-only entity, so every other
- * suite still runs (as `openStore` decides the capabilities).
+ * searchable entity out, one without append-only tables the append-only entities (`Ledger` and
+ * `AuditEvent`), so every other suite still runs (as `openStore` decides the capabilities).
  */
 export function conformanceSchemaFor(adapter: Adapter): AnyEntitySchema[] {
   const search = Boolean(adapter.search) && adapter.capabilities?.search !== false;
   const guarded = Boolean(adapter.appendOnly) && adapter.capabilities?.appendOnly !== false;
-  return conformanceSchema.filter((e) => (e !== Article || search) && (e !== Ledger || guarded));
+  return conformanceSchema.filter(
+    (e) => (e !== Article || search) && ((e !== Ledger && e !== AuditEvent) || guarded),
+  );
 }

@@ -145,31 +145,35 @@ export function runConformance(options: ConformanceOptions): void {
             continue;
           }
           const known = options.expectFailure?.[id];
-          test(name, async (ctx) => {
-            if (unavailable) {
-              recorder.record(id, 'skip', unavailable);
-              ctx.skip();
-              return;
-            }
-            if (!context) throw new Error('the suite database could not be prepared');
-            try {
-              await definition.run(context);
-            } catch (error) {
-              if (known) {
-                recorder.record(id, 'known-failure', known);
+          test(
+            name,
+            async (ctx) => {
+              if (unavailable) {
+                recorder.record(id, 'skip', unavailable);
+                ctx.skip();
                 return;
               }
-              recorder.record(id, 'fail', errorSummary(error));
-              throw error;
-            }
-            if (known) {
-              recorder.record(id, 'fail', 'marked as a known failure but passes');
-              throw new Error(
-                `"${id}" is marked as a known failure (${known}) but passes: remove it from expectFailure.`,
-              );
-            }
-            recorder.record(id, 'pass');
-          });
+              if (!context) throw new Error('the suite database could not be prepared');
+              try {
+                await definition.run(context);
+              } catch (error) {
+                if (known) {
+                  recorder.record(id, 'known-failure', known);
+                  return;
+                }
+                recorder.record(id, 'fail', errorSummary(error));
+                throw error;
+              }
+              if (known) {
+                recorder.record(id, 'fail', 'marked as a known failure but passes');
+                throw new Error(
+                  `"${id}" is marked as a known failure (${known}) but passes: remove it from expectFailure.`,
+                );
+              }
+              recorder.record(id, 'pass');
+            },
+            definition.timeoutMs,
+          );
         }
       });
     }

@@ -27,6 +27,8 @@ export interface SuiteContext {
 export interface ConformanceTest {
   /** Capabilities the test needs; it is skipped (with the reason) when the adapter lacks one. */
   readonly needs?: readonly (keyof Capabilities)[];
+  /** The test's timeout, when it needs longer than the runner's default (several OS processes). */
+  readonly timeoutMs?: number;
   run(context: SuiteContext): Promise<void>;
 }
 

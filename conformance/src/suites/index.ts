@@ -1,5 +1,6 @@
 import type { SuiteTestId } from '../suite-definition.ts';
 import { appendOnlySuite } from './append-only-suite.ts';
+import { auditSuite } from './audit-suite.ts';
 import { capabilitiesSuite } from './capabilities-suite.ts';
 import { concurrencySuite } from './concurrency-suite.ts';
 import { crudSuite } from './crud-suite.ts';
@@ -27,6 +28,7 @@ export const allSuites = [
   searchSuite,
   searchPropertySuite,
   appendOnlySuite,
+  auditSuite,
   transactionsSuite,
   errorsSuite,
   concurrencySuite,
