@@ -68,7 +68,7 @@ function checkJson(value: unknown, path: string): void {
     throw new ValidationError(`audit: ${path} is ${value}, which JSON cannot hold.`);
   }
   if (Array.isArray(value)) {
-    value.forEach((item, i) => checkJson(item, `${path}[${i}]`));
+    for (const [i, item] of value.entries()) checkJson(item, `${path}[${i}]`);
     return;
   }
   const proto = typeof value === 'object' ? Object.getPrototypeOf(value) : undefined;
