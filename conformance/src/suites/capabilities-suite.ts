@@ -168,13 +168,15 @@ const refusals: Record<keyof Capabilities, (context: SuiteContext) => Promise<vo
       expect((await store.repo(Sample).update(row.id, { int: 2 })).int).toBe(2);
       expect(await store.repo(Sample).delete(row.id)).toBe(true);
     }
-    // Nor can a migration be generated for a dialect that has no guard to create.
+    // Nor can a migration be generated for a dialect that has no guard (or declares it off).
     const directory = mkdtempSync(join(tmpdir(), 'switchyard-append-only-'));
     try {
-      await expectUnsupported(
-        createMigration({ schema: [Ledger], directory, name: 'ledger', adapters: [bare] }),
-        'appendOnly',
-      );
+      for (const adapter of [flagged, bare]) {
+        await expectUnsupported(
+          createMigration({ schema: [Ledger], directory, name: 'ledger', adapters: [adapter] }),
+          'appendOnly',
+        );
+      }
       expect(readdirSync(directory)).toEqual([]);
     } finally {
       rmSync(directory, { recursive: true, force: true });

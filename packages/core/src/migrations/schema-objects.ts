@@ -48,15 +48,16 @@ export function schemaObjects(sources: ObjectSources): Record<string, SchemaObje
   return objects;
 }
 
+// A flag declared false refuses the feature here too, as `openStore` does.
 function searchDialect(adapter: Adapter, object: SearchObject) {
-  if (!adapter.search) {
+  if (!adapter.search || adapter.capabilities?.search === false) {
     throw new UnsupportedFeatureError('search', adapter.name, `${object.spec.entity} is searchable`);
   }
   return adapter.search;
 }
 
 function appendOnlyDialect(adapter: Adapter, object: AppendOnlyObject) {
-  if (!adapter.appendOnly) {
+  if (!adapter.appendOnly || adapter.capabilities?.appendOnly === false) {
     throw new UnsupportedFeatureError('appendOnly', adapter.name, `${object.table} is append-only`);
   }
   return adapter.appendOnly;
