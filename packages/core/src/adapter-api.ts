@@ -11,6 +11,7 @@ import type { SearchDialect } from './search/search-dialect.ts';
 import type { SqlDialect } from './sql/sql-dialect.ts';
 import type { ValueCodec } from './sql/value-codec.ts';
 
+export { ServerLockSession } from './adapter-kit/server-lock-session.ts';
 export type { Capabilities } from './capabilities.ts';
 export { defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';

@@ -3,6 +3,7 @@ import {
   type ExecuteResult,
   type LockedSession,
   LockTimeoutError,
+  ServerLockSession,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { isConnectionFault } from './postgres-errors.ts';
@@ -29,33 +30,25 @@ function asError(error: unknown): Error {
 
 /**
  * One `withLock` call: a pooled client of its own from start to end, so the session-level
- * advisory lock, fn's statements and its transactions all live on that one connection (closed,
- * not pooled, once fn has had it).
+ * advisory lock, fn's statements and its transactions all live on that one connection. A used
+ * connection is closed because `fn` may have left session state behind: MikroORM's migration SQL
+ * starts with `set session_replication_role = 'replica'`, which turns foreign keys off.
  */
-export class PostgresLockedSession implements LockedSession {
+export class PostgresLockedSession extends ServerLockSession<QueryResult> {
   readonly #client: PoolClient;
-  #depth = 0;
-  #savepoints = 0;
-  #ended = false;
-  #released = false;
-  /**
-   * Set once `fn` has had the connection. It is then closed rather than pooled: `fn` may have left
-   * session state behind (MikroORM's migration SQL starts with `set session_replication_role =
-   * 'replica'`, which turns foreign keys off), and a pooled connection must not carry it.
-   */
-  #used = false;
-  /** Why the connection cannot be trusted any more; it is destroyed, not given back. */
-  #broken: Error | undefined;
+  readonly #request: LockRequest;
   /**
    * A checked-out client that loses its connection between statements emits 'error', which
    * would crash the process without a listener (the pool only listens to idle clients).
    */
   readonly #onError = (error: Error) => {
-    this.#broken ??= error;
+    this.markBroken(error);
   };
 
-  private constructor(client: PoolClient) {
+  private constructor(client: PoolClient, request: LockRequest) {
+    super();
     this.#client = client;
+    this.#request = request;
     client.on('error', this.#onError);
   }
 
@@ -69,46 +62,72 @@ export class PostgresLockedSession implements LockedSession {
     fn: (session: LockedSession) => Promise<T>,
     open: Set<{ discard(reason: Error): void }>,
   ): Promise<T> {
-    const session = new PostgresLockedSession(await pool.connect());
+    const session = new PostgresLockedSession(await pool.connect(), request);
     open.add(session);
     try {
-      await session.#acquire(request);
-      session.#used = true;
-      try {
-        return await fn(session);
-      } finally {
-        session.#ended = true;
-        await session.#unlock(request.name);
-      }
+      return await session.hold(fn);
     } finally {
       open.delete(session);
-      session.#release();
     }
   }
 
-  async #run(text: string, params: readonly unknown[] = []): Promise<QueryResult> {
+  /** Gives the client back at once, destroyed (the store is closing). */
+  discard(reason: Error): void {
+    this.abandon(reason);
+  }
+
+  /** pg's `client.release` takes an Error to destroy the client. */
+  protected override markBroken(reason: unknown): void {
+    super.markBroken(asError(reason));
+  }
+
+  protected async run(text: string, params: readonly unknown[] = []): Promise<QueryResult> {
     try {
       // Plain (unnamed) statements: this connection's life is one migration, nothing to reuse.
       return await this.#client.query({ text, values: params as unknown[], types: switchyardTypes });
     } catch (error) {
-      if (isConnectionFault(error)) this.#broken ??= asError(error);
+      if (isConnectionFault(error)) this.markBroken(error);
       throw error;
     }
   }
 
-  #check(): void {
-    if (this.#ended) throw new Error('The lock has been released; its session can no longer be used.');
-    if (this.#broken) {
-      throw new Error('The connection of the lock session failed; it can no longer be used.', {
-        cause: this.#broken,
-      });
+  protected rowsOf(result: QueryResult): DriverRow[] {
+    return result.rows;
+  }
+
+  protected affectedOf(result: QueryResult): ExecuteResult {
+    return { affectedRows: result.rowCount ?? 0 };
+  }
+
+  protected async begin(): Promise<void> {
+    await this.run('BEGIN');
+  }
+
+  /** After a failed COMMIT the transaction is already over: the ROLLBACK that follows only warns. */
+  protected async commit(): Promise<void> {
+    const end = await this.run('COMMIT');
+    // COMMIT of a transaction an earlier failed statement aborted answers ROLLBACK, not an error.
+    if (end.command === 'ROLLBACK') {
+      throw new Error(
+        'The transaction was rolled back, not committed: a statement inside it failed earlier.',
+      );
     }
   }
 
+  protected async releaseSavepoint(savepoint: string): Promise<void> {
+    await this.run(`RELEASE SAVEPOINT ${savepoint}`);
+  }
+
+  protected async rollbackToSavepoint(savepoint: string): Promise<void> {
+    await this.run(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+    await this.run(`RELEASE SAVEPOINT ${savepoint}`);
+  }
+
   /** Polls with a non-blocking try, so the wait can stop at the deadline (a jitter keeps waiters apart). */
-  async #acquire(request: LockRequest): Promise<void> {
+  protected async acquireLock(): Promise<void> {
+    const request = this.#request;
     for (;;) {
-      const { rows } = await this.#run(`SELECT pg_try_advisory_lock(${KEY}) AS locked`, [request.name]);
+      const { rows } = await this.run(`SELECT pg_try_advisory_lock(${KEY}) AS locked`, [request.name]);
       if (rows[0]?.locked === true) return;
       const remaining = request.deadline - performance.now();
       if (remaining <= 0) {
@@ -120,81 +139,12 @@ export class PostgresLockedSession implements LockedSession {
     }
   }
 
-  async #unlock(name: string): Promise<void> {
-    // A transaction still open (an atomic block that outlived fn) or a broken connection: the
-    // client is destroyed instead, and the server ends the transaction and the lock with it.
-    if (this.#broken || this.#depth > 0) {
-      this.#broken ??= new Error('The lock callback settled inside an open transaction.');
-      return;
-    }
-    try {
-      await this.#run(`SELECT pg_advisory_unlock(${KEY})`, [name]);
-    } catch (error) {
-      this.#broken ??= asError(error);
-    }
+  protected async releaseLock(): Promise<void> {
+    await this.run(`SELECT pg_advisory_unlock(${KEY})`, [this.#request.name]);
   }
 
-  #release(): void {
-    if (this.#released) return;
-    this.#released = true;
+  protected releaseConnection(broken: unknown, used: boolean): void {
     this.#client.off('error', this.#onError);
-    this.#client.release(this.#broken ?? this.#used);
-  }
-
-  /** Gives the client back at once, destroyed (the store is closing). */
-  discard(reason: Error): void {
-    this.#broken ??= reason;
-    this.#release();
-  }
-
-  async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
-    this.#check();
-    return (await this.#run(sql, params)).rows;
-  }
-
-  async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
-    this.#check();
-    return { affectedRows: (await this.#run(sql, params)).rowCount ?? 0 };
-  }
-
-  /** A transaction; nested, a savepoint inside it. */
-  async atomic<T>(fn: () => Promise<T>): Promise<T> {
-    this.#check();
-    const savepoint = this.#depth === 0 ? undefined : `sy_atomic_${++this.#savepoints}`;
-    await this.#run(savepoint ? `SAVEPOINT ${savepoint}` : 'BEGIN');
-    this.#depth++;
-    try {
-      const result = await fn();
-      this.#check();
-      const end = await this.#run(savepoint ? `RELEASE SAVEPOINT ${savepoint}` : 'COMMIT');
-      // COMMIT of a transaction an earlier failed statement aborted answers ROLLBACK, not an error.
-      if (end.command === 'ROLLBACK') {
-        throw new Error(
-          'The transaction was rolled back, not committed: a statement inside it failed earlier.',
-        );
-      }
-      return result;
-    } catch (error) {
-      await this.#rollback(savepoint);
-      throw error;
-    } finally {
-      this.#depth--;
-    }
-  }
-
-  async #rollback(savepoint: string | undefined): Promise<void> {
-    if (this.#ended || this.#broken) return;
-    try {
-      // After a failed COMMIT the transaction is already over: ROLLBACK then only warns.
-      if (savepoint) {
-        await this.#run(`ROLLBACK TO SAVEPOINT ${savepoint}`);
-        await this.#run(`RELEASE SAVEPOINT ${savepoint}`);
-      } else {
-        await this.#run('ROLLBACK');
-      }
-    } catch (error) {
-      // Whatever state the transaction is in, nobody may commit it: the connection goes.
-      this.#broken ??= asError(error);
-    }
+    this.#client.release(broken === undefined ? used : asError(broken));
   }
 }
