@@ -55,6 +55,8 @@ export interface LockContractChecks<R extends LockReplica> {
   afterThrow?(holder: R): void | Promise<void>;
   /** After an atomic block outlived its callback and was undone; `holder` ran the callback. */
   afterOpenAtomic?(holder: R): void | Promise<void>;
+  /** After the holder's connection was killed and its `withLock` rejected. */
+  afterKill?(holder: R): void | Promise<void>;
 }
 
 export interface LockContractOptions<R extends LockReplica = LockReplica> {
@@ -99,6 +101,11 @@ export interface LockContractOptions<R extends LockReplica = LockReplica> {
    * one connection. Omitted where the driver has a single connection (SQLite).
    */
   readonly connectionIdSql?: string;
+  /**
+   * Kills the connection whose id `connectionIdSql` returned, from outside (an admin session), as a
+   * crashed process would lose it: the server must release the lock at once. Servers only.
+   */
+  killConnection?(id: unknown): Promise<void>;
   readonly checks?: LockContractChecks<R>;
 }
 
@@ -214,6 +221,31 @@ export function describeLockContract<R extends LockReplica>(options: LockContrac
         });
         expect(ids[0]).toBeDefined();
         expect(ids[1]).toBe(ids[0]);
+      });
+    }
+
+    const killConnection = options.killConnection;
+    if (connectionIdSql !== undefined && killConnection) {
+      test('a killed connection releases the lock at once, and its withLock rejects', async () => {
+        const a = await replica();
+        const b = await replica();
+        const inside = signal();
+        const killed = signal();
+        const holding = a.driver.withLock(LOCK, 1000, async (session) => {
+          const [row] = await session.query(connectionIdSql, []);
+          await killConnection(row?.id);
+          inside.fire();
+          await killed.promise;
+          await session.query('SELECT 1', []);
+        });
+        await inside.promise;
+        const started = performance.now();
+        expect(await b.driver.withLock(LOCK, 5000, async () => 'taken')).toBe('taken');
+        expect(performance.now() - started).toBeLessThan(1000);
+        killed.fire();
+        await expect(holding).rejects.toThrow();
+        await checks.afterKill?.(a);
+        expect(await a.driver.withLock(LOCK, 1000, async () => 'again')).toBe('again');
       });
     }
 
