@@ -1,4 +1,12 @@
-import { type AnyEntitySchema, AuditEvent, appendOnly, defineEntity, p, searchable } from '@switchyard/core';
+import {
+  type AnyEntitySchema,
+  AuditEvent,
+  appendOnly,
+  defineEntity,
+  p,
+  searchable,
+  tenantScoped,
+} from '@switchyard/core';
 import type { Adapter } from '@switchyard/core/adapter';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -87,20 +95,58 @@ export const Ledger = appendOnly(
 );
 
 /**
+ * A tenant-scoped row: reachable only through `store.tenant(org)`. Each tenancy test uses tenants
+ * of its own, so tests sharing a database never see each other's rows.
+ */
+export const Memo = tenantScoped(
+  defineEntity({
+    name: 'Memo',
+    tableName: 'sy_memo',
+    properties: {
+      id: p.uuid().primary(),
+      org: p.string().length(40),
+      title: p.string().length(200),
+      n: p.integer(),
+      version: p.integer().version(),
+    },
+  }),
+  { property: 'org' },
+);
+
+/** A tenant-scoped, searchable row: searched per tenant through its tenant property. */
+export const TenantDoc = tenantScoped(
+  searchable(
+    defineEntity({
+      name: 'TenantDoc',
+      tableName: 'sy_tenant_doc',
+      properties: {
+        id: p.uuid().primary(),
+        org: p.string().length(40),
+        title: p.string().length(200),
+        n: p.integer(),
+        version: p.integer().version(),
+      },
+    }),
+    { fields: ['title'] },
+  ),
+  { property: 'org' },
+);
+
+/**
  * The whole conformance schema. `AuditEvent` (core's audit log, table `switchyard_audit`) is in it
  * so that `store.audit` works on the suite's store; it is append-only, like `Ledger`.
  */
-export const conformanceSchema = [Sample, Account, Post, Article, Ledger, AuditEvent];
+export const conformanceSchema = [Sample, Account, Post, Article, Ledger, AuditEvent, Memo, TenantDoc];
 
 /**
  * The conformance schema as this adapter can open it: an adapter without search leaves the
- * searchable entity out, one without append-only tables the append-only entities (`Ledger` and
+ * searchable entities out, one without append-only tables the append-only entities (`Ledger` and
  * `AuditEvent`), so every other suite still runs (as `openStore` decides the capabilities).
  */
 export function conformanceSchemaFor(adapter: Adapter): AnyEntitySchema[] {
   const search = Boolean(adapter.search) && adapter.capabilities?.search !== false;
   const guarded = Boolean(adapter.appendOnly) && adapter.capabilities?.appendOnly !== false;
   return conformanceSchema.filter(
-    (e) => (e !== Article || search) && ((e !== Ledger && e !== AuditEvent) || guarded),
+    (e) => ((e !== Article && e !== TenantDoc) || search) && ((e !== Ledger && e !== AuditEvent) || guarded),
   );
 }

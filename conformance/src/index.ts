@@ -4,8 +4,10 @@ export {
   conformanceSchema,
   conformanceSchemaFor,
   Ledger,
+  Memo,
   Post,
   Sample,
+  TenantDoc,
 } from './conformance-schema.ts';
 export {
   CONTRACT_LOCK,

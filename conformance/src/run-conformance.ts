@@ -40,12 +40,13 @@ function missingCapability(
   adapter: Adapter,
   needs: readonly (keyof Capabilities)[] | undefined,
 ): string | undefined {
-  // Search and append-only are also missing without their dialect, whatever the flag says (as
-  // openStore decides).
+  // Search, append-only and locks are also missing without their dialect, whatever the flag says
+  // (as openStore decides).
   const lacks = (c: keyof Capabilities) =>
     adapter.capabilities?.[c] === false ||
     (c === 'search' && !adapter.search) ||
-    (c === 'appendOnly' && !adapter.appendOnly);
+    (c === 'appendOnly' && !adapter.appendOnly) ||
+    (c === 'locks' && !adapter.locks);
   const missing = (needs ?? []).filter(lacks);
   return missing.length ? `the adapter declares ${missing.join(', ')} false` : undefined;
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -11,7 +11,7 @@ import {
   UnsupportedFeatureError,
   ValidationError,
 } from '@switchyard/core';
-import type { Adapter } from '@switchyard/core/adapter';
+import { type Adapter, LOCK_TABLE } from '@switchyard/core/adapter';
 import { expect } from 'vitest';
 import { Account, Article, Ledger, Sample } from '../conformance-schema.ts';
 import { defineSuite, type SuiteContext } from '../suite-definition.ts';
@@ -52,6 +52,11 @@ function withoutAppendOnlyDialect(adapter: Adapter): Adapter {
 /** Whether the adapter can guard append-only tables, as `openStore` decides it. */
 const hasAppendOnly = (adapter: Adapter) =>
   Boolean(adapter.appendOnly) && (adapter.capabilities?.appendOnly ?? true);
+
+/** The same adapter without a lock dialect (whatever its flags say). */
+function withoutLockDialect(adapter: Adapter): Adapter {
+  return Object.create(adapter, { locks: { value: undefined, enumerable: true } }) as Adapter;
+}
 
 const isolationLevels: IsolationLevel[] = ['read committed', 'repeatable read', 'serializable'];
 
@@ -182,6 +187,35 @@ const refusals: Record<keyof Capabilities, (context: SuiteContext) => Promise<vo
       rmSync(directory, { recursive: true, force: true });
     }
   },
+  async locks(context) {
+    const flagged = declaring(context.adapter, { ...context.adapter.capabilities, locks: false });
+    const bare = withoutLockDialect(context.adapter);
+    for (const adapter of [flagged, bare]) {
+      const store = await context.openStore({ adapter });
+      expect(store.capabilities.locks).toBe(false);
+      let runs = 0;
+      await expectUnsupported(
+        store.locks.withLock('refused', async () => {
+          runs++;
+        }),
+        'locks',
+      );
+      await expectUnsupported(store.locks.tryLock('refused'), 'locks');
+      expect(runs).toBe(0);
+      // The rest of the store works.
+      expect(await countTagged(store, newTag())).toBe(0);
+    }
+    // A dialect without lock storage still gets its migrations, with no lock steps in them.
+    const directory = mkdtempSync(join(tmpdir(), 'switchyard-locks-'));
+    try {
+      const created = await createMigration({ schema: [Sample], directory, name: 'init', adapters: [bare] });
+      if (!created.file) throw new Error('no migration was written');
+      const file = JSON.parse(readFileSync(created.file, 'utf8')) as { dialects: unknown };
+      expect(JSON.stringify(file.dialects)).not.toContain(LOCK_TABLE);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  },
 };
 
 export const capabilitiesSuite = defineSuite('capabilities', {
@@ -190,20 +224,26 @@ export const capabilitiesSuite = defineSuite('capabilities', {
     adapter,
     openStore,
   }) => {
-    // Search and append-only are the flags that also need code: without their dialect they are
-    // always false.
+    // Search, append-only and locks are the flags that also need code: without their dialect they
+    // are always false.
     const search = Boolean(adapter.search) && (adapter.capabilities?.search ?? true);
     const appendOnly = hasAppendOnly(adapter);
+    const locks = Boolean(adapter.locks) && (adapter.capabilities?.locks ?? true);
     expect(store.capabilities).toEqual({
       ...defaultCapabilities,
       ...adapter.capabilities,
       search,
       appendOnly,
+      locks,
     });
     expect(Object.keys(store.capabilities).sort()).toEqual(Object.keys(defaultCapabilities).sort());
     expect((await store.health()).capabilities).toEqual(store.capabilities);
     // A flag the adapter leaves out takes its default; a declared one wins.
-    const dialects = { search: Boolean(adapter.search), appendOnly: Boolean(adapter.appendOnly) };
+    const dialects = {
+      search: Boolean(adapter.search),
+      appendOnly: Boolean(adapter.appendOnly),
+      locks: Boolean(adapter.locks),
+    };
     const silent = await openStore({ adapter: declaring(adapter, undefined) });
     expect(silent.capabilities).toEqual({ ...defaultCapabilities, ...dialects });
     const partial = await openStore({ adapter: declaring(adapter, { forUpdate: false }) });
@@ -224,6 +264,8 @@ export const capabilitiesSuite = defineSuite('capabilities', {
     refusals.search,
   'appendOnly declared false or no append-only dialect: an append-only entity is refused at open and by createMigration with UnsupportedFeatureError':
     refusals.appendOnly,
+  'locks declared false or no lock dialect: withLock and tryLock are refused with UnsupportedFeatureError, and migrations carry no lock storage':
+    refusals.locks,
   'savepoints declared true: a nested transaction rolls back alone': {
     needs: ['savepoints'],
     run: async ({ store }) => {

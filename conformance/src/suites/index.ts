@@ -8,11 +8,13 @@ import { divergencesSuite } from './divergences-suite.ts';
 import { errorsSuite } from './errors-suite.ts';
 import { filtersSuite } from './filters-suite.ts';
 import { lifecycleSuite } from './lifecycle-suite.ts';
+import { locksSuite } from './locks-suite.ts';
 import { migrationsSuite } from './migrations-suite.ts';
 import { orderingSuite } from './ordering-suite.ts';
 import { paginationSuite } from './pagination-suite.ts';
 import { searchPropertySuite } from './search-property-suite.ts';
 import { searchSuite } from './search-suite.ts';
+import { tenancySuite } from './tenancy-suite.ts';
 import { transactionsSuite } from './transactions-suite.ts';
 import { typesSuite } from './types-suite.ts';
 
@@ -29,6 +31,8 @@ export const allSuites = [
   searchPropertySuite,
   appendOnlySuite,
   auditSuite,
+  locksSuite,
+  tenancySuite,
   transactionsSuite,
   errorsSuite,
   concurrencySuite,

@@ -5,16 +5,20 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import type { Capabilities } from './capabilities.ts';
 import type { SwitchyardError } from './errors.ts';
+import type { LockDialect } from './locks/lock-dialect.ts';
 import type { AppendOnlyDialect } from './schema/append-only-dialect.ts';
 import type { ColumnPreparer } from './schema/schema-discovery.ts';
 import type { SearchDialect } from './search/search-dialect.ts';
 import type { SqlDialect } from './sql/sql-dialect.ts';
 import type { ValueCodec } from './sql/value-codec.ts';
+import type { TenantPolicyDialect } from './tenancy/tenant-policy-dialect.ts';
 
 export { ServerLockSession } from './adapter-kit/server-lock-session.ts';
+export { serverLockStorage, takeSessionLock } from './adapter-kit/session-lock.ts';
 export type { Capabilities } from './capabilities.ts';
 export { defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
+export { LOCK_TABLE, type LockDialect } from './locks/lock-dialect.ts';
 export { foldCase } from './query/fold-case.ts';
 export type { AppendOnlyDialect } from './schema/append-only-dialect.ts';
 export type { PortableKind } from './schema/portable-kind.ts';
@@ -38,6 +42,7 @@ export { type CompiledQuery, compile, ident, join, raw, Sql, sql } from './sql/s
 export type { ValueCodec } from './sql/value-codec.ts';
 export { type ParsedUrl, parseDatabaseUrl, redactUrl } from './store/database-url.ts';
 export { readServerOptions, type ServerOptions } from './store/server-options.ts';
+export type { TenantPolicyDialect } from './tenancy/tenant-policy-dialect.ts';
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';
 
@@ -65,6 +70,34 @@ export interface LockedSession extends DriverSession {
    * Whether DDL inside is rolled back too is `Adapter.transactionalDdl`.
    */
   atomic<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** What `Driver.lock` is asked for. */
+export interface LockRequest {
+  /** How long to wait for the holder to let go, in milliseconds; 0 tries once. */
+  readonly waitMs: number;
+  /**
+   * Milliseconds the lock outlives a holder that stopped renewing it (a killed process), where
+   * only a lease tells that the holder is gone (SQLite). Servers, which end the lock with its
+   * connection, check that connection every `ttlMs / 3`.
+   */
+  readonly ttlMs: number;
+}
+
+/** A lock `Driver.lock` took: held until `release()`, or until it is lost. */
+export interface AcquiredLock {
+  /**
+   * Aborts, with a `LockLostError` as its reason, once the lock can no longer be trusted: its
+   * connection failed, or its lease ran out or was taken over before it could be renewed. MUST NOT
+   * abort once `release()` has been called.
+   */
+  readonly lost: AbortSignal;
+  /**
+   * Gives the lock up and stops renewing it. Idempotent, and MUST NOT reject: when the release
+   * statement fails the database still lets go of the lock (servers: the connection is closed; a
+   * lease runs out after its ttl). Resolves once this process holds nothing of the lock.
+   */
+  release(): Promise<void>;
 }
 
 export interface BeginOptions {
@@ -107,6 +140,23 @@ export interface Driver extends DriverSession {
    *   connection (SQLite) they wait until `fn` settles.
    */
   withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T>;
+  /**
+   * Takes the application lock `name` (`store.locks`) until the caller releases it. Optional: a
+   * driver without it has `store.locks` refused with `UnsupportedFeatureError`.
+   *
+   * - Two holders of one name on one database MUST NOT overlap — in any process, on any host —
+   *   while neither has seen `lost`.
+   * - Not reentrant: taking a name this process already holds waits like any other taker.
+   * - Resolves null when the lock did not come free within `waitMs` (0: one attempt); rejects only
+   *   when the database failed.
+   * - The database MUST release the lock of a killed process: a server when its connection drops,
+   *   an embedded database once `ttlMs` has run out without a renewal.
+   * - `lock(name)` and `withLock(name)` are different locks (migrations never wait for the
+   *   application's locks).
+   * - While held, statements of the store MUST keep running (a server lock keeps one pooled
+   *   connection of its own; SQLite's lease holds no database lock).
+   */
+  lock?(name: string, request: LockRequest): Promise<AcquiredLock | null>;
   health(): Promise<HealthInfo>;
   /** Closes every connection. MUST resolve even when a connection is broken. */
   close(): Promise<void>;
@@ -165,6 +215,17 @@ export interface Adapter {
    * with UnsupportedFeatureError.
    */
   readonly appendOnly?: AppendOnlyDialect;
+  /**
+   * Row-level security for tenant-scoped entities that ask for it. Optional: without it their
+   * tables are guarded by the repository's tenant predicate only (no refusal: the first layer
+   * holds everywhere).
+   */
+  readonly tenantPolicy?: TenantPolicyDialect;
+  /**
+   * Named application locks (`store.locks`, taken by `Driver.lock`): the storage they need in the
+   * database. Optional: without it `store.locks` is refused with UnsupportedFeatureError.
+   */
+  readonly locks?: LockDialect;
   /**
    * True when the backend rolls DDL back with the transaction (SQLite, PostgreSQL): a failed
    * migration then leaves nothing behind. False (the default) makes core run a migration's steps

@@ -24,6 +24,11 @@ export interface Capabilities {
    * has an append-only dialect, and always false without one.
    */
   appendOnly: boolean;
+  /**
+   * Named cross-process locks (`store.locks`). Default: true when the adapter has a lock dialect,
+   * and always false without one.
+   */
+  locks: boolean;
 }
 
 export const defaultCapabilities: Capabilities = Object.freeze({
@@ -33,6 +38,7 @@ export const defaultCapabilities: Capabilities = Object.freeze({
   readOnlyTransactions: true,
   search: true,
   appendOnly: true,
+  locks: true,
 });
 
 export function resolveCapabilities(declared: Partial<Capabilities> | undefined): Capabilities {

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'DEADLOCK'
   | 'SERIALIZATION_FAILURE'
   | 'LOCK_TIMEOUT'
+  | 'LOCK_LOST'
   | 'BUSY'
   | 'CONNECTION'
   | 'AUTHENTICATION'
@@ -26,6 +27,7 @@ export type ErrorCode =
   | 'TRANSACTION_ENDED'
   | 'COMMIT_OUTCOME_UNKNOWN'
   | 'APPEND_ONLY'
+  | 'TENANT_SCOPE'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_HISTORY'
   | 'DRIVER';
@@ -134,6 +136,15 @@ export class LockTimeoutError extends RetryableError {
   override readonly code = 'LOCK_TIMEOUT' as const;
 }
 
+/**
+ * A lock of `store.locks` stopped being held before it was released: its connection failed, its
+ * lease could not be renewed in time, or the store was closed. Another process may hold it now.
+ * The reason of the lock's `signal`; not retryable (the work under the lock must be re-examined).
+ */
+export class LockLostError extends SwitchyardError {
+  override readonly code = 'LOCK_LOST' as const;
+}
+
 /** SQLite's SQLITE_BUSY that outlived the busy timeout. */
 export class BusyError extends RetryableError {
   override readonly code = 'BUSY' as const;
@@ -205,6 +216,15 @@ export class CommitOutcomeUnknownError extends ConnectionError {
  */
 export class AppendOnlyError extends SwitchyardError {
   override readonly code = 'APPEND_ONLY' as const;
+}
+
+/**
+ * A tenant-scoped entity was used without a tenant context, or a write would have put a row in
+ * another tenant (an insert naming another tenant, a patch changing the tenant). Nothing was
+ * written. A `ValidationError`: the input was refused before anything ran.
+ */
+export class TenantScopeError extends ValidationError {
+  override readonly code = 'TENANT_SCOPE' as const;
 }
 
 /**

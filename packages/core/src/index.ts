@@ -16,6 +16,7 @@ export type {
 } from './audit/audit-log.ts';
 export { type Capabilities, defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
+export type { HeldLock, LockOptions, Locks } from './locks/lock-types.ts';
 export { readMigrations } from './migrations/migration-files.ts';
 export {
   type CreateMigrationOptions,
@@ -58,8 +59,11 @@ export type {
   Snippet,
   Store,
   StreamOptions,
+  TenantStore,
   TextRange,
   TransactionOptions,
   TransactionScope,
   WriteOptions,
 } from './store/store-types.ts';
+export type { TenantId } from './tenancy/tenant-binding.ts';
+export { type TenantDeclaration, type TenantScopedEntity, tenantScoped } from './tenancy/tenant-scoped.ts';

@@ -1,6 +1,6 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import { MariaDbDriver, type MySqlConnection } from '@mikro-orm/mariadb';
-import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
+import { type Adapter, readServerOptions, serverLockStorage } from '@switchyard/core/adapter';
 import type { PoolOptions } from 'mysql2';
 import { mariadbAppendOnly } from './mariadb-append-only.ts';
 import { mariadbCodec } from './mariadb-codec.ts';
@@ -44,6 +44,7 @@ export const mariadbAdapter: Adapter = {
   prepareColumn: prepareMariadbColumn,
   search: mariadbSearch,
   appendOnly: mariadbAppendOnly,
+  locks: serverLockStorage,
   // DDL commits the transaction around it: core runs a migration step by step and records each.
   transactionalDdl: false,
   diagnose: diagnoseMariadb,

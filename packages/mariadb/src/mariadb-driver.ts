@@ -1,12 +1,15 @@
-import type {
-  BeginOptions,
-  Driver,
-  DriverRow,
-  DriverTransaction,
-  ExecuteResult,
-  HealthInfo,
-  IsolationLevel,
-  LockedSession,
+import {
+  type AcquiredLock,
+  type BeginOptions,
+  type Driver,
+  type DriverRow,
+  type DriverTransaction,
+  type ExecuteResult,
+  type HealthInfo,
+  type IsolationLevel,
+  type LockedSession,
+  type LockRequest,
+  takeSessionLock,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolConnection } from 'mysql2';
 import { MariadbLockedSession } from './mariadb-lock.ts';
@@ -66,6 +69,14 @@ export class MariadbStoreDriver implements Driver {
    */
   withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T> {
     return MariadbLockedSession.run(this.#pool, { name, timeoutMs }, fn);
+  }
+
+  /**
+   * An application lock (`store.locks`): a `GET_LOCK` under `withLock`, on a connection of its own
+   * for as long as it is held.
+   */
+  lock(name: string, request: LockRequest): Promise<AcquiredLock | null> {
+    return takeSessionLock((key, timeoutMs, fn) => this.withLock(key, timeoutMs, fn), name, request);
   }
 
   async health(): Promise<HealthInfo> {

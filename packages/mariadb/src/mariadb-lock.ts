@@ -16,8 +16,10 @@ export interface LockRequest {
 /**
  * GET_LOCK names are server-wide and at most 64 characters: the name is scoped to the current
  * database and hashed (40 hex digits), so any name fits and two databases never share a lock.
+ * DATABASE() is utf8mb3, which cannot hold a character outside the BMP (an emoji): converted to
+ * utf8mb4 it concatenates with any name, and hashes to the same bytes as before.
  */
-const KEY = "SHA1(CONCAT(DATABASE(), '/', ?))";
+const KEY = "SHA1(CONCAT(CONVERT(DATABASE() USING utf8mb4), '/', ?))";
 
 /** "SAVEPOINT does not exist": DDL inside the transaction committed it implicitly. */
 const NO_SAVEPOINT = 1305;

@@ -3,8 +3,13 @@
  * works in a database of its own, dropped at the end.
  */
 import { randomBytes } from 'node:crypto';
-import { describeLockContract, CONTRACT_LOCK as LOCK, type TestDatabase } from '@switchyard/conformance';
-import type { Driver } from '@switchyard/core/adapter';
+import {
+  describeLockContract,
+  holdLock,
+  CONTRACT_LOCK as LOCK,
+  type TestDatabase,
+} from '@switchyard/conformance';
+import { type Driver, LockTimeoutError } from '@switchyard/core/adapter';
 import { createPool, type Pool } from 'mysql2';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
@@ -95,6 +100,20 @@ describeLockContract({
 });
 
 describe('withLock on MariaDB', () => {
+  test('a name with characters outside the BMP (4-byte UTF-8) is a lock like any other', async () => {
+    const { driver } = replica();
+    expect(await driver.withLock('lock 🔒 𝄞', 0, async () => 'ran')).toBe('ran');
+    const held = await holdLock(driver, 'lock 🔒 𝄞');
+    try {
+      await expect(replica().driver.withLock('lock 🔒 𝄞', 0, async () => 'ran')).rejects.toBeInstanceOf(
+        LockTimeoutError,
+      );
+    } finally {
+      held.leave();
+      await held.done;
+    }
+  });
+
   test('session settings the callback changes never reach a pooled connection', async () => {
     const { driver } = replica(database.url, 1);
     await driver.withLock(LOCK, 1000, async (session) => {

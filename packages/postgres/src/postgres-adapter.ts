@@ -1,6 +1,6 @@
 import type { MikroORM, Options } from '@mikro-orm/core';
 import { type PostgreSqlConnection, PostgreSqlDriver } from '@mikro-orm/postgresql';
-import { type Adapter, readServerOptions } from '@switchyard/core/adapter';
+import { type Adapter, readServerOptions, serverLockStorage } from '@switchyard/core/adapter';
 import { postgresAppendOnly } from './postgres-append-only.ts';
 import { postgresCodec } from './postgres-codec.ts';
 import { preparePostgresColumn } from './postgres-columns.ts';
@@ -9,6 +9,7 @@ import { postgresDialect } from './postgres-dialect.ts';
 import { PostgresStoreDriver } from './postgres-driver.ts';
 import { classifyPostgresError } from './postgres-errors.ts';
 import { postgresSearch } from './postgres-search.ts';
+import { postgresTenantPolicy } from './postgres-tenant-policy.ts';
 import { checkPostgresUrl } from './postgres-url.ts';
 
 /**
@@ -28,6 +29,8 @@ export const postgresAdapter: Adapter = {
   prepareColumn: preparePostgresColumn,
   search: postgresSearch,
   appendOnly: postgresAppendOnly,
+  tenantPolicy: postgresTenantPolicy,
+  locks: serverLockStorage,
   transactionalDdl: true,
   diagnose: diagnosePostgres,
   ormOptions(context): Partial<Options> {

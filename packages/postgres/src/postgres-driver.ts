@@ -1,12 +1,15 @@
-import type {
-  BeginOptions,
-  Driver,
-  DriverRow,
-  DriverTransaction,
-  ExecuteResult,
-  HealthInfo,
-  IsolationLevel,
-  LockedSession,
+import {
+  type AcquiredLock,
+  type BeginOptions,
+  type Driver,
+  type DriverRow,
+  type DriverTransaction,
+  type ExecuteResult,
+  type HealthInfo,
+  type IsolationLevel,
+  type LockedSession,
+  type LockRequest,
+  takeSessionLock,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
 import { CASE_FOLDING_COLLATION } from './postgres-dialect.ts';
@@ -89,6 +92,14 @@ export class PostgresStoreDriver implements Driver {
   withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T> {
     const request = { name, timeoutMs, deadline: performance.now() + timeoutMs };
     return PostgresLockedSession.run(this.#pool, request, fn, this.#open);
+  }
+
+  /**
+   * An application lock (`store.locks`): a session-level advisory lock under `withLock`, on a client
+   * of its own for as long as it is held.
+   */
+  lock(name: string, request: LockRequest): Promise<AcquiredLock | null> {
+    return takeSessionLock((key, timeoutMs, fn) => this.withLock(key, timeoutMs, fn), name, request);
   }
 
   async health(): Promise<HealthInfo> {

@@ -10,6 +10,7 @@ import { diagnoseSqlite } from './sqlite-diagnose.ts';
 import { sqliteDialect } from './sqlite-dialect.ts';
 import { SqliteStoreDriver } from './sqlite-driver.ts';
 import { classifySqliteError } from './sqlite-errors.ts';
+import { sqliteLockStorage } from './sqlite-lock-lease.ts';
 import { FTS_TABLES, sqliteSearch } from './sqlite-search.ts';
 import { parseSqliteUrl } from './sqlite-url.ts';
 
@@ -38,6 +39,7 @@ export const sqliteAdapter: Adapter = {
   prepareColumn: prepareSqliteColumn,
   search: sqliteSearch,
   appendOnly: sqliteAppendOnly,
+  locks: sqliteLockStorage,
   transactionalDdl: true,
   diagnose: diagnoseSqlite,
   ormOptions(context) {

@@ -1,4 +1,6 @@
 import type {
+  AcquiredLock,
+  LockRequest as AppLockRequest,
   BeginOptions,
   Driver,
   DriverRow,
@@ -12,6 +14,7 @@ import { foldCase } from '@switchyard/core/adapter';
 import type { Database, Statement } from 'better-sqlite3';
 import { decimalSortKey } from './sqlite-decimal.ts';
 import { holdWriteLock, type LockRequest, lockTimeoutError } from './sqlite-lock.ts';
+import { takeLease } from './sqlite-lock-lease.ts';
 import { LruCache, STATEMENT_CACHE_SIZE } from './sqlite-statement-cache.ts';
 
 export interface SqliteDriverOptions {
@@ -133,6 +136,15 @@ export class SqliteStoreDriver implements Driver {
     } finally {
       release();
     }
+  }
+
+  /**
+   * An application lock (`store.locks`): a lease row in `switchyard_locks`, taken, renewed and
+   * released by single statements. Unlike `withLock` it holds no database lock, so the store's
+   * other work — and every other process's — runs on while it is held.
+   */
+  lock(name: string, request: AppLockRequest): Promise<AcquiredLock | null> {
+    return takeLease(this, name, request);
   }
 
   async begin(options: BeginOptions): Promise<DriverTransaction> {

@@ -34,7 +34,7 @@ export async function planDialect(
   entities: readonly AnyEntitySchema[],
   base: DialectSnapshot | undefined,
 ): Promise<DialectPlan> {
-  const { orm, search, appendOnly } = await initOrm(
+  const { orm, search, appendOnly, tenancy } = await initOrm(
     adapter,
     { url: adapter.offlineUrl, options: {} },
     entities,
@@ -50,7 +50,7 @@ export async function planDialect(
       dropTables: true,
     });
     const before = (base?.objects ?? {}) as Record<string, SchemaObject>;
-    const after = schemaObjects({ search: search.values(), appendOnly });
+    const after = schemaObjects({ search: search.values(), appendOnly, tenancy });
     const leaving = Object.entries(before).filter(([k, o]) => !sameJson(after[k], o));
     const coming = Object.entries(after).filter(([k, o]) => !sameJson(before[k], o));
     const tableUp = splitStatements(tables.up);

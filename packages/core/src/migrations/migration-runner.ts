@@ -271,6 +271,9 @@ export class MigrationRunner {
 
   async #runStep(step: MigrationStep, ex: Executor): Promise<void> {
     if (typeof step !== 'string' && 'reindex' in step) {
+      // The index is built from every row: a row-level security policy must not hide any.
+      const everyTenant = this.#parts.adapter.tenantPolicy?.bindAll();
+      if (everyTenant) await ex.query(everyTenant);
       await runReindex(ex, step.reindex);
       return;
     }

@@ -1,9 +1,12 @@
 import type { Adapter } from '../adapter-api.ts';
 import { UnsupportedFeatureError } from '../errors.ts';
+import { LOCK_TABLE } from '../locks/lock-dialect.ts';
 import type { EntityModel } from '../schema/entity-model.ts';
+import type { PortableKind } from '../schema/portable-kind.ts';
 import type { SearchIndexSpec } from '../search/search-dialect.ts';
 import type { SearchModel } from '../search/search-model.ts';
 import { compile, type Sql } from '../sql/sql-fragment.ts';
+import type { TenantModel } from '../tenancy/tenant-model.ts';
 import type { MigrationStep, ReindexStep } from './migration-types.ts';
 
 /**
@@ -22,15 +25,30 @@ export interface AppendOnlyObject {
   readonly table: string;
 }
 
+/** The storage of `store.locks` (SQLite's lease table; nothing on the servers). Part of every schema. */
+export interface LocksObject {
+  readonly kind: 'locks';
+  readonly table: typeof LOCK_TABLE;
+}
+
+/** The row-level security policy of a tenant-scoped table (`rowLevelSecurity`). */
+export interface TenantPolicyObject {
+  readonly kind: 'tenant-policy';
+  readonly table: string;
+  readonly column: string;
+  readonly type: PortableKind;
+}
+
 /**
  * What Switchyard itself keeps in the database besides the definition's tables. Snapshots key
  * them `<kind>:<name>` and compare them as JSON: a changed object is dropped and created again.
  */
-export type SchemaObject = SearchObject | AppendOnlyObject;
+export type SchemaObject = SearchObject | AppendOnlyObject | LocksObject | TenantPolicyObject;
 
 export interface ObjectSources {
   readonly search: Iterable<SearchModel>;
   readonly appendOnly: Iterable<EntityModel>;
+  readonly tenancy: ReadonlyMap<EntityModel, TenantModel>;
 }
 
 export function schemaObjects(sources: ObjectSources): Record<string, SchemaObject> {
@@ -45,6 +63,16 @@ export function schemaObjects(sources: ObjectSources): Record<string, SchemaObje
   for (const entity of sources.appendOnly) {
     objects[`append-only:${entity.table}`] = { kind: 'append-only', table: entity.table };
   }
+  for (const [entity, tenancy] of sources.tenancy) {
+    if (!tenancy.rowLevelSecurity) continue;
+    objects[`tenant-policy:${entity.table}`] = {
+      kind: 'tenant-policy',
+      table: entity.table,
+      column: tenancy.property.column,
+      type: tenancy.property.kind,
+    };
+  }
+  objects[`locks:${LOCK_TABLE}`] = { kind: 'locks', table: LOCK_TABLE };
   return objects;
 }
 
@@ -63,18 +91,35 @@ function appendOnlyDialect(adapter: Adapter, object: AppendOnlyObject) {
   return adapter.appendOnly;
 }
 
-/** The DDL creating an object (idempotent), without filling it. */
+/**
+ * The DDL creating an object (idempotent), without filling it. An adapter without a lock dialect
+ * has nothing to create for the locks: it refuses `store.locks` instead.
+ */
 export function createSql(adapter: Adapter, object: SchemaObject): Sql[] {
-  return object.kind === 'search'
-    ? searchDialect(adapter, object).createIndex(object.spec)
-    : appendOnlyDialect(adapter, object).guard(object.table);
+  switch (object.kind) {
+    case 'search':
+      return searchDialect(adapter, object).createIndex(object.spec);
+    case 'append-only':
+      return appendOnlyDialect(adapter, object).guard(object.table);
+    case 'locks':
+      return adapter.locks?.createStorage() ?? [];
+    case 'tenant-policy':
+      return adapter.tenantPolicy?.enable(object.table, object.column, object.type) ?? [];
+  }
 }
 
 /** The DDL removing an object when present (never the entity's table). */
 export function dropSql(adapter: Adapter, object: SchemaObject): Sql[] {
-  return object.kind === 'search'
-    ? searchDialect(adapter, object).dropIndex(object.spec)
-    : appendOnlyDialect(adapter, object).unguard(object.table);
+  switch (object.kind) {
+    case 'search':
+      return searchDialect(adapter, object).dropIndex(object.spec);
+    case 'append-only':
+      return appendOnlyDialect(adapter, object).unguard(object.table);
+    case 'locks':
+      return adapter.locks?.dropStorage() ?? [];
+    case 'tenant-policy':
+      return adapter.tenantPolicy?.disable(object.table) ?? [];
+  }
 }
 
 function toStep(adapter: Adapter, fragment: Sql): MigrationStep {

@@ -2,6 +2,7 @@ import type { MetadataStorage } from '@mikro-orm/core';
 import { SchemaError } from '../errors.ts';
 import type { EntityModel, PropertyModel, SchemaModel } from '../schema/entity-model.ts';
 import type { AnyEntitySchema } from '../store/store-types.ts';
+import type { TenantModel } from '../tenancy/tenant-model.ts';
 import { MAX_SEARCH_FIELDS } from './document-encoder.ts';
 import type { SearchIndexSpec } from './search-dialect.ts';
 import { type SearchDeclaration, searchDeclarationOf } from './searchable.ts';
@@ -28,6 +29,7 @@ export function buildSearchModels(
   entities: readonly AnyEntitySchema[],
   schema: SchemaModel,
   metadata: MetadataStorage,
+  tenancy: ReadonlyMap<EntityModel, TenantModel>,
 ): Map<EntityModel, SearchModel> {
   const models = new Map<EntityModel, SearchModel>();
   const problems: string[] = [];
@@ -35,7 +37,7 @@ export function buildSearchModels(
     const declaration = searchDeclarationOf(entity);
     const model = schema.entities.get(entity.meta.className);
     if (!declaration || !model) continue;
-    const built = buildOne(model, declaration, metadata, problems);
+    const built = buildOne(model, declaration, metadata, tenancy.get(model)?.property, problems);
     if (built) models.set(model, built);
   }
   if (problems.length > 0) {
@@ -48,6 +50,7 @@ function buildOne(
   entity: EntityModel,
   declaration: SearchDeclaration,
   metadata: MetadataStorage,
+  tenantScope: PropertyModel | undefined,
   problems: string[],
 ): SearchModel | undefined {
   const where = entity.name;
@@ -74,9 +77,16 @@ function buildOne(
   if (new Set(weights).size > MAX_DISTINCT_WEIGHTS) {
     problems.push(`${where}: at most ${MAX_DISTINCT_WEIGHTS} distinct field weights`);
   }
-  const tenant = declaration.tenant === undefined ? undefined : entity.byName.get(declaration.tenant);
-  if (declaration.tenant !== undefined && !tenant) {
-    problems.push(`${where}.${declaration.tenant}: the tenant property does not exist`);
+  // A tenant-scoped entity is searched per tenant through its tenant property.
+  const tenantName = declaration.tenant ?? tenantScope?.name;
+  const tenant = tenantName === undefined ? undefined : entity.byName.get(tenantName);
+  if (tenantName !== undefined && !tenant) {
+    problems.push(`${where}.${tenantName}: the tenant property does not exist`);
+  }
+  if (tenantScope && tenant && tenant !== tenantScope) {
+    problems.push(
+      `${where}: the search tenant (${tenant.name}) must be the entity's tenant property (${tenantScope.name})`,
+    );
   }
   const indexTable = `${entity.table}__search`;
   if (indexTable.length > MAX_IDENTIFIER) {

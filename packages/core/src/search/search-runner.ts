@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ValidationError } from '../errors.ts';
+import { TenantScopeError, ValidationError } from '../errors.ts';
 import type { FilterCompiler } from '../query/filter-compiler.ts';
 import { normalizeValue } from '../schema/value-validation.ts';
 import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
@@ -106,8 +106,9 @@ export class SearchRunner {
       return [];
     }
     if (tenant === undefined || tenant === null) {
-      throw new ValidationError(
-        `${entity.name} is searched per tenant: pass { tenant } (a missing tenant never means "all tenants").`,
+      throw new TenantScopeError(
+        `${entity.name} is searched per tenant: pass { tenant }, or search through store.tenant(id) (a missing tenant never means "all tenants").`,
+        { entity: entity.name },
       );
     }
     const value = normalizeValue(entity, { ...model.tenant, nullable: false }, tenant);

@@ -85,11 +85,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const migrations = await loadMigrationSource(options.migrations);
     const setup = await initOrm(adapter, context, options.schema);
     orm = setup.orm;
-    const { schema, search, appendOnly } = setup;
+    const { schema, search, appendOnly, tenancy } = setup;
     const capabilities = resolveCapabilities({
       ...adapter.capabilities,
       search: Boolean(adapter.search) && (adapter.capabilities?.search ?? true),
       appendOnly: Boolean(adapter.appendOnly) && (adapter.capabilities?.appendOnly ?? true),
+      locks: Boolean(adapter.locks) && (adapter.capabilities?.locks ?? true),
     });
     if (search.size > 0 && !capabilities.search) {
       const names = [...search.keys()].map((m) => m.name).join(', ');
@@ -117,6 +118,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       schema,
       search,
       appendOnly,
+      tenancy,
       capabilities,
       retry: resolveRetry(options.retry, defaultRetry),
       migrations,

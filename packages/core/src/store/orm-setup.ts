@@ -5,6 +5,7 @@ import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
 import { SchemaDiscovery } from '../schema/schema-discovery.ts';
 import type { SearchModel } from '../search/search-model.ts';
 import { buildSearchModels } from '../search/search-model.ts';
+import { buildTenancy, type TenantModel } from '../tenancy/tenant-model.ts';
 import type { AnyEntitySchema } from './store-types.ts';
 
 export interface OrmSetup {
@@ -13,6 +14,8 @@ export interface OrmSetup {
   readonly search: Map<EntityModel, SearchModel>;
   /** The entities declared with `appendOnly`. */
   readonly appendOnly: ReadonlySet<EntityModel>;
+  /** The entities declared with `tenantScoped`. */
+  readonly tenancy: ReadonlyMap<EntityModel, TenantModel>;
 }
 
 /**
@@ -34,11 +37,12 @@ export async function initOrm(
   });
   try {
     const schema = discovery.buildModel(orm.getMetadata());
-    const search = buildSearchModels(entities, schema, orm.getMetadata());
+    const tenancy = buildTenancy(entities, schema);
+    const search = buildSearchModels(entities, schema, orm.getMetadata(), tenancy);
     const appendOnly = new Set(
       entities.filter(isAppendOnly).flatMap((e) => schema.entities.get(e.meta.className) ?? []),
     );
-    return { orm, schema, search, appendOnly };
+    return { orm, schema, search, appendOnly, tenancy };
   } catch (error) {
     await orm.close(true).catch(() => undefined);
     throw error;

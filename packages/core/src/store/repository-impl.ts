@@ -16,6 +16,7 @@ import type { SearchIndexWriter } from '../search/index-writer.ts';
 import type { SqlDialect } from '../sql/sql-dialect.ts';
 import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
 import type { ValueCodec } from '../sql/value-codec.ts';
+import type { TenantBinding } from '../tenancy/tenant-binding.ts';
 import type { RowCodec } from './row-codec.ts';
 import type { Executor } from './session.ts';
 import type { BulkInsertOptions, FindOptions, Page, StreamOptions, WriteOptions } from './store-types.ts';
@@ -34,8 +35,15 @@ export interface RepositoryContext {
   readonly search: SearchIndexWriter | undefined;
   /** Updates and deletes are refused (`appendOnly`). */
   readonly appendOnly: boolean;
+  /** The tenant every statement is confined to (`tenantScoped` entities only). */
+  readonly tenant: TenantBinding | undefined;
   /** The executor calls run on now (the ambient or bound transaction, or the driver). */
   executor(): Executor;
+  /**
+   * Runs statements that need no atomicity together: on the current transaction, or on the
+   * driver. (A tenant bound by row-level security runs them in a transaction of their own.)
+   */
+  run<T>(fn: (executor: Executor) => Promise<T>): Promise<T>;
   /** Runs `fn` atomically: on the current transaction, or in a new one. */
   atomic<T>(fn: (executor: Executor) => Promise<T>): Promise<T>;
 }
@@ -59,11 +67,21 @@ export class RepositoryImpl {
     this.#pk = entity.primaryKey;
   }
 
+  #prepareInsert(data: unknown): Plain {
+    return this.#ctx.rows.prepareInsert(this.#entity, this.#ctx.tenant ? this.#ctx.tenant.stamp(data) : data);
+  }
+
+  /** `WHERE` of a statement: the given conditions, and the tenant's predicate when scoped. */
+  #where(...conditions: Sql[]): Sql {
+    const all = this.#ctx.tenant ? [...conditions, this.#ctx.tenant.predicate] : conditions;
+    return join(all, ' AND ');
+  }
+
   async insert(data: unknown): Promise<Plain> {
-    const row = this.#ctx.rows.prepareInsert(this.#entity, data);
+    const row = this.#prepareInsert(data);
     const search = this.#ctx.search;
     if (!search) {
-      await this.#ctx.executor().execute(this.#insertSql([row]));
+      await this.#ctx.run((ex) => ex.execute(this.#insertSql([row])));
       return row;
     }
     const documents = search.prepare([row]);
@@ -76,7 +94,7 @@ export class RepositoryImpl {
 
   async insertMany(data: readonly unknown[]): Promise<Plain[]> {
     if (!Array.isArray(data)) throw new ValidationError(`${this.#entity.name}: insertMany takes an array.`);
-    const rows = data.map((d) => this.#ctx.rows.prepareInsert(this.#entity, d));
+    const rows = data.map((d) => this.#prepareInsert(d));
     if (rows.length === 0) return [];
     const perStatement = Math.max(
       1,
@@ -137,9 +155,10 @@ export class RepositoryImpl {
     return sql`INSERT INTO ${this.#table} (${this.#columns}) VALUES ${join(tuples)}`;
   }
 
-  #idOperand(id: unknown): Sql {
+  /** `<primary key> = <id>`, the id validated first. */
+  #byId(id: unknown): Sql {
     const normalized = normalizeValue(this.#entity, { ...this.#pk, nullable: false }, id);
-    return sql`${this.#ctx.rows.encode(this.#pk, normalized)}`;
+    return sql`${ident(this.#pk.column)} = ${this.#ctx.rows.encode(this.#pk, normalized)}`;
   }
 
   #lockSuffix(forUpdate: boolean | undefined, executor: Executor): Sql {
@@ -153,10 +172,9 @@ export class RepositoryImpl {
   }
 
   async get(id: string, options: { forUpdate?: boolean } = {}): Promise<Plain | null> {
-    const ex = this.#ctx.executor();
-    const lock = this.#lockSuffix(options.forUpdate, ex);
-    const rows = await ex.query(
-      sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${this.#idOperand(id)}${lock}`,
+    const lock = this.#lockSuffix(options.forUpdate, this.#ctx.executor());
+    const rows = await this.#ctx.run((ex) =>
+      ex.query(sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${this.#where(this.#byId(id))}${lock}`),
     );
     const first = rows[0];
     return first ? this.#ctx.rows.decode(this.#entity, first) : null;
@@ -169,19 +187,20 @@ export class RepositoryImpl {
     const normalized = ids.map((id) => normalizeValue(this.#entity, this.#pk, id) as string);
     const found = new Map<unknown, Plain>();
     const unique = [...new Set(normalized)];
-    const ex = this.#ctx.executor();
-    for (let i = 0; i < unique.length; i += MAX_ROWS_PER_INSERT) {
-      const chunk = unique
-        .slice(i, i + MAX_ROWS_PER_INSERT)
-        .map((id) => sql`${this.#ctx.rows.encode(this.#pk, id)}`);
-      const rows = await ex.query(
-        sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${ident(this.#pk.column)} IN (${join(chunk)})`,
-      );
-      for (const r of rows) {
-        const plain = this.#ctx.rows.decode(this.#entity, r);
-        found.set(plain[this.#pk.name], plain);
+    await this.#ctx.run(async (ex) => {
+      for (let i = 0; i < unique.length; i += MAX_ROWS_PER_INSERT) {
+        const chunk = unique
+          .slice(i, i + MAX_ROWS_PER_INSERT)
+          .map((id) => sql`${this.#ctx.rows.encode(this.#pk, id)}`);
+        const rows = await ex.query(
+          sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${this.#where(sql`${ident(this.#pk.column)} IN (${join(chunk)})`)}`,
+        );
+        for (const r of rows) {
+          const plain = this.#ctx.rows.decode(this.#entity, r);
+          found.set(plain[this.#pk.name], plain);
+        }
       }
-    }
+    });
     return normalized.map((id) => found.get(id) ?? null);
   }
 
@@ -196,11 +215,12 @@ export class RepositoryImpl {
       const values = decodeCursor(keys, options.cursor, this.#entity);
       conditions.push(afterPredicate(keys, values, this.#ctx.dialect, this.#ctx.codec));
     }
-    const ex = this.#ctx.executor();
-    const lock = this.#lockSuffix(options.forUpdate, ex);
+    const lock = this.#lockSuffix(options.forUpdate, this.#ctx.executor());
     const limitSql = limit === undefined ? raw('') : sql` LIMIT ${raw(String(limit + 1))}`;
-    const rows = await ex.query(
-      sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${join(conditions, ' AND ')} ORDER BY ${orderByClause(keys, this.#ctx.dialect)}${limitSql}${lock}`,
+    const rows = await this.#ctx.run((ex) =>
+      ex.query(
+        sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${this.#where(...conditions)} ORDER BY ${orderByClause(keys, this.#ctx.dialect)}${limitSql}${lock}`,
+      ),
     );
     const items = rows.map((r) => this.#ctx.rows.decode(this.#entity, r));
     let nextCursor: string | null = null;
@@ -213,17 +233,17 @@ export class RepositoryImpl {
   }
 
   async count(where: unknown): Promise<number> {
-    const rows = await this.#ctx
-      .executor()
-      .query(
-        sql`SELECT COUNT(*) AS ${ident('n')} FROM ${this.#table} WHERE ${this.#ctx.filters.compile(this.#entity, where)}`,
-      );
+    const filter = this.#where(this.#ctx.filters.compile(this.#entity, where));
+    const rows = await this.#ctx.run((ex) =>
+      ex.query(sql`SELECT COUNT(*) AS ${ident('n')} FROM ${this.#table} WHERE ${filter}`),
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
   async update(id: string, patchInput: unknown, options: WriteOptions = {}): Promise<Plain> {
     this.#refuseAppendOnly('update');
     const patch = this.#ctx.rows.preparePatch(this.#entity, patchInput);
+    this.#ctx.tenant?.checkPatch(patch);
     const version = this.#entity.versionProperty;
     const expected = this.#expectedVersion(options);
     const sets = Object.entries(patch).map(([name, v]) => {
@@ -231,11 +251,11 @@ export class RepositoryImpl {
       return sql`${ident(prop.column)} = ${this.#ctx.rows.encode(prop, v)}`;
     });
     if (version) sets.push(sql`${ident(version.column)} = ${ident(version.column)} + 1`);
-    const idOperand = this.#idOperand(id);
+    const byId = this.#byId(id);
     return this.#ctx.atomic(async (ex) => {
       if (sets.length > 0) {
         const result = await ex.execute(
-          sql`UPDATE ${this.#table} SET ${join(sets)} WHERE ${ident(this.#pk.column)} = ${idOperand}${this.#versionGuard(expected)}`,
+          sql`UPDATE ${this.#table} SET ${join(sets)} WHERE ${this.#where(byId)}${this.#versionGuard(expected)}`,
         );
         if (result.affectedRows === 0) await this.#explainMiss(ex, id, expected);
       }
@@ -250,7 +270,7 @@ export class RepositoryImpl {
   async upsert(data: unknown): Promise<Plain> {
     // An upsert may update: refused whatever the row, so the outcome never depends on the data.
     this.#refuseAppendOnly('upsert');
-    const row = this.#ctx.rows.prepareInsert(this.#entity, data);
+    const row = this.#prepareInsert(data);
     const id = row[this.#pk.name] as string;
     // The update branch changes only what the caller passed: omitted properties keep their
     // values, and onCreate values are not recomputed.
@@ -266,7 +286,7 @@ export class RepositoryImpl {
     const attempt = () =>
       this.#ctx.atomic(async (ex) => {
         const existing = await ex.query(
-          sql`SELECT ${ident(this.#pk.column)} FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${this.#idOperand(id)}${this.#lockSuffix(this.#ctx.capabilities.forUpdate, ex)}`,
+          sql`SELECT ${ident(this.#pk.column)} FROM ${this.#table} WHERE ${this.#where(this.#byId(id))}${this.#lockSuffix(this.#ctx.capabilities.forUpdate, ex)}`,
         );
         if (existing.length === 0) {
           await ex.execute(this.#insertSql([row]));
@@ -288,16 +308,16 @@ export class RepositoryImpl {
   async delete(id: string, options: WriteOptions = {}): Promise<boolean> {
     this.#refuseAppendOnly('delete');
     const expected = this.#expectedVersion(options);
-    const idOperand = this.#idOperand(id);
+    const byId = this.#byId(id);
     const run = async (ex: Executor) => {
       const result = await ex.execute(
-        sql`DELETE FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${idOperand}${this.#versionGuard(expected)}`,
+        sql`DELETE FROM ${this.#table} WHERE ${this.#where(byId)}${this.#versionGuard(expected)}`,
       );
       if (result.affectedRows > 0) return true;
       if (expected !== undefined) await this.#explainMiss(ex, id, expected);
       return false;
     };
-    return expected === undefined ? run(this.#ctx.executor()) : this.#ctx.atomic(run);
+    return expected === undefined ? this.#ctx.run(run) : this.#ctx.atomic(run);
   }
 
   async deleteMany(where: unknown): Promise<number> {
@@ -311,9 +331,8 @@ export class RepositoryImpl {
         `${this.#entity.name}: deleteMany with an empty filter would delete every row; pass { $and: [] } to mean that.`,
       );
     }
-    const result = await this.#ctx
-      .executor()
-      .execute(sql`DELETE FROM ${this.#table} WHERE ${this.#ctx.filters.compile(this.#entity, where)}`);
+    const filter = this.#where(this.#ctx.filters.compile(this.#entity, where));
+    const result = await this.#ctx.run((ex) => ex.execute(sql`DELETE FROM ${this.#table} WHERE ${filter}`));
     return result.affectedRows;
   }
 
@@ -357,7 +376,7 @@ export class RepositoryImpl {
     const version = this.#entity.versionProperty;
     if (expected !== undefined && version) {
       const rows = await ex.query(
-        sql`SELECT ${ident(version.column)} AS ${ident('v')} FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${this.#idOperand(id)}`,
+        sql`SELECT ${ident(version.column)} AS ${ident('v')} FROM ${this.#table} WHERE ${this.#where(this.#byId(id))}`,
       );
       const actual = rows[0]?.v;
       if (actual !== undefined && actual !== null) {

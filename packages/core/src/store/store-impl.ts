@@ -6,10 +6,13 @@ import type { Capabilities } from '../capabilities.ts';
 import {
   ConfigurationError,
   StoreClosedError,
+  TenantScopeError,
   TransactionEndedError,
   UnsupportedFeatureError,
   ValidationError,
 } from '../errors.ts';
+import type { Locks } from '../locks/lock-types.ts';
+import { StoreLocks } from '../locks/store-locks.ts';
 import { MigrationRunner } from '../migrations/migration-runner.ts';
 import type { MigrationFile, MigrationReport, Migrations } from '../migrations/migration-types.ts';
 import { type SchemaObject, schemaObjects } from '../migrations/schema-objects.ts';
@@ -21,6 +24,9 @@ import { SearchIndexWriter } from '../search/index-writer.ts';
 import type { SearchModel } from '../search/search-model.ts';
 import { SearchRunner } from '../search/search-runner.ts';
 import { ident, join, raw, sql } from '../sql/sql-fragment.ts';
+import { withRowSecurity } from '../tenancy/row-security.ts';
+import { checkTenantId, TenantBinding, type TenantId } from '../tenancy/tenant-binding.ts';
+import type { TenantModel } from '../tenancy/tenant-model.ts';
 import { redactUrl } from './database-url.ts';
 import { type RepositoryContext, RepositoryImpl } from './repository-impl.ts';
 import type { ResolvedRetry } from './retry-policy.ts';
@@ -36,6 +42,7 @@ import type {
   SearchOptions,
   SearchPage,
   Store,
+  TenantStore,
   TransactionOptions,
   TransactionScope,
 } from './store-types.ts';
@@ -51,6 +58,8 @@ export interface StoreParts {
   readonly search: ReadonlyMap<EntityModel, SearchModel>;
   /** The append-only entities. */
   readonly appendOnly: ReadonlySet<EntityModel>;
+  /** The `tenantScoped` entities. */
+  readonly tenancy: ReadonlyMap<EntityModel, TenantModel>;
   readonly capabilities: Capabilities;
   readonly retry: ResolvedRetry;
   /** The migration history, or undefined to push the schema. */
@@ -73,6 +82,7 @@ export class StoreImpl implements Store {
   readonly #migrationRunner: MigrationRunner;
   readonly migrations: Migrations;
   #audit: AuditLog | undefined;
+  readonly #locks: StoreLocks;
   #closed = false;
 
   constructor(parts: StoreParts) {
@@ -111,6 +121,18 @@ export class StoreImpl implements Store {
       executor: this.#driverExecutor,
       guard: (operation) => this.#guardSchemaWork(`migrations.${operation}`),
     });
+    this.#locks = new StoreLocks({
+      backend: this.backend,
+      enabled: parts.capabilities.locks,
+      driver: parts.driver,
+      assertOpen: () => this.#assertOpen(),
+      inTransaction: () => this.#runner.ambient.getStore() !== undefined,
+      classify: (error) => this.#driverExecutor.classify(error),
+    });
+  }
+
+  get locks(): Locks {
+    return this.#locks;
   }
 
   get audit(): AuditLog {
@@ -125,6 +147,7 @@ export class StoreImpl implements Store {
 
   repo<E extends AnyEntitySchema>(entity: E): Repository<E> {
     const model = this.#model(entity);
+    this.#refuseUnscoped(model);
     let repository = this.#repositories.get(model);
     if (!repository) {
       repository = this.#repository(entity, undefined);
@@ -134,8 +157,54 @@ export class StoreImpl implements Store {
   }
 
   transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T> {
+    return this.#transaction(fn, options, undefined);
+  }
+
+  #transaction<T>(
+    fn: (tx: TransactionScope) => Promise<T>,
+    options: TransactionOptions | undefined,
+    tenant: TenantId | undefined,
+  ): Promise<T> {
     this.#assertOpen();
-    return this.#runner.run((ex) => fn(this.#scope(ex, ex.rootScope)), options);
+    return this.#runner.run((ex) => fn(this.#scope(ex, ex.rootScope, tenant)), options);
+  }
+
+  tenant(tenant: TenantId): TenantStore {
+    const tenantId = checkTenantId(tenant);
+    const repositories = new Map<EntityModel, Repository<AnyEntitySchema>>();
+    const view: TenantStore = {
+      tenantId,
+      repo: <E extends AnyEntitySchema>(entity: E) => {
+        const model = this.#model(entity);
+        let repository = repositories.get(model);
+        if (!repository) {
+          repository = this.#repository(entity, undefined, undefined, tenantId);
+          repositories.set(model, repository);
+        }
+        return repository as Repository<E>;
+      },
+      transaction: (fn, options) => this.#transaction(fn, options, tenantId),
+      search: async (entity, query, options = {}) => {
+        if (options.tenant !== undefined) {
+          throw new TenantScopeError(
+            'A tenant scope searches its own tenant only: do not pass { tenant } to its search().',
+          );
+        }
+        const perTenant = this.#searchModel(entity).tenant !== undefined;
+        return this.search(entity, query, perTenant ? { ...options, tenant: tenantId } : options);
+      },
+      tenant: (other) => this.tenant(other),
+    };
+    return view;
+  }
+
+  /** A tenant-scoped entity is never reachable without a tenant. */
+  #refuseUnscoped(model: EntityModel): void {
+    if (!this.#parts.tenancy.has(model)) return;
+    throw new TenantScopeError(
+      `${model.name} is tenant-scoped: reach it through a tenant, store.tenant(id).repo(${model.name}) (a missing tenant never means "all tenants").`,
+      { entity: model.name },
+    );
   }
 
   async migrate(): Promise<MigrationReport> {
@@ -166,13 +235,24 @@ export class StoreImpl implements Store {
   ): Promise<SearchPage<Row<E>>> {
     this.#assertOpen();
     const model = this.#searchModel(entity);
-    const executor = this.#runner.ambient.getStore() ?? this.#driverExecutor;
-    return (await (this.#searchRunner as SearchRunner).search(
-      model,
-      executor,
-      query,
-      options as SearchOptions<Record<string, unknown>>,
-    )) as unknown as SearchPage<Row<E>>;
+    const run = (executor: Executor) =>
+      (this.#searchRunner as SearchRunner).search(
+        model,
+        executor,
+        query,
+        options as SearchOptions<Record<string, unknown>>,
+      ) as unknown as Promise<SearchPage<Row<E>>>;
+    const tenancy = this.#parts.tenancy.get(model.entity);
+    const policy = tenancy?.rowLevelSecurity ? this.#parts.adapter.tenantPolicy : undefined;
+    if (!policy || !tenancy || options?.tenant === undefined) {
+      return run(this.#runner.ambient.getStore() ?? this.#driverExecutor);
+    }
+    // The base table's policy applies to the search's join too: the tenant is bound first.
+    const binding = new TenantBinding(model.entity, tenancy.property, options.tenant, this.#rows);
+    return this.#runner.atomic(async (executor) => {
+      await executor.query(policy.bind(binding.text));
+      return run(executor);
+    });
   }
 
   async reindex(entity: AnyEntitySchema, options: BulkInsertOptions = {}): Promise<number> {
@@ -190,17 +270,24 @@ export class StoreImpl implements Store {
     const pk = entityModel.primaryKey;
     const columns = join(entityModel.properties.map((p) => ident(p.column)));
     let indexed = 0;
+    // The index is built from every row: a row-level security policy must not hide any.
+    const everyTenant = this.#parts.tenancy.get(entityModel)?.rowLevelSecurity
+      ? this.#parts.adapter.tenantPolicy?.bindAll()
+      : undefined;
     let after: unknown;
     for (;;) {
       const from = after === undefined ? raw('') : sql` WHERE ${ident(pk.column)} > ${after}`;
-      const batch = (
-        await this.#driverExecutor.query(
-          sql`SELECT ${columns} FROM ${ident(entityModel.table)}${from} ORDER BY ${ident(pk.column)} LIMIT ${raw(String(batchSize))}`,
-        )
-      ).map((r) => this.#rows.decode(entityModel, r));
+      const batch = await this.#runner.atomic(async (ex) => {
+        if (everyTenant) await ex.query(everyTenant);
+        const rows = (
+          await ex.query(
+            sql`SELECT ${columns} FROM ${ident(entityModel.table)}${from} ORDER BY ${ident(pk.column)} LIMIT ${raw(String(batchSize))}`,
+          )
+        ).map((r) => this.#rows.decode(entityModel, r));
+        if (rows.length > 0) await writer.replace(ex, rows, writer.prepare(rows));
+        return rows;
+      });
       if (batch.length === 0) return indexed;
-      const documents = writer.prepare(batch);
-      await this.#runner.atomic((ex) => writer.replace(ex, batch, documents));
       indexed += batch.length;
       after = this.#rows.encode(pk, (batch[batch.length - 1] as Record<string, unknown>)[pk.name]);
       await new Promise((resolve) => setImmediate(resolve));
@@ -221,7 +308,11 @@ export class StoreImpl implements Store {
 
   #objects(): SchemaObject[] {
     return Object.values(
-      schemaObjects({ search: this.#parts.search.values(), appendOnly: this.#parts.appendOnly }),
+      schemaObjects({
+        search: this.#parts.search.values(),
+        appendOnly: this.#parts.appendOnly,
+        tenancy: this.#parts.tenancy,
+      }),
     );
   }
 
@@ -277,6 +368,8 @@ export class StoreImpl implements Store {
     if (this.#closed) return;
     this.#closed = true;
     try {
+      // Released while the connections still work, so other processes can take them at once.
+      await this.#locks.releaseAll();
       await this.#parts.driver.close();
     } finally {
       await this.orm.close(true).catch(() => undefined);
@@ -288,10 +381,12 @@ export class StoreImpl implements Store {
   }
 
   /** The handle a transaction callback receives; it stops working once its level has ended. */
-  #scope(ex: Executor, nesting: NestingScope): TransactionScope {
+  #scope(ex: Executor, nesting: NestingScope, tenant: TenantId | undefined): TransactionScope {
     return {
-      repo: (entity) => this.#repository(entity, ex, nesting),
-      transaction: (fn) => this.#runner.nested(ex, (inner, child) => fn(this.#scope(inner, child)), nesting),
+      repo: (entity) => this.#repository(entity, ex, nesting, tenant),
+      transaction: (fn) =>
+        this.#runner.nested(ex, (inner, child) => fn(this.#scope(inner, child, tenant)), nesting),
+      tenant: (other) => this.#scope(ex, nesting, checkTenantId(other)),
     };
   }
 
@@ -310,7 +405,15 @@ export class StoreImpl implements Store {
     entity: E,
     bound: Executor | undefined,
     nesting?: NestingScope,
+    tenant?: TenantId,
   ): Repository<E> {
+    const model = this.#model(entity);
+    const tenancy = this.#parts.tenancy.get(model);
+    if (tenancy && tenant === undefined) this.#refuseUnscoped(model);
+    const binding =
+      tenancy && tenant !== undefined
+        ? new TenantBinding(model, tenancy.property, tenant, this.#rows)
+        : undefined;
     const context: RepositoryContext = {
       backend: this.backend,
       dialect: this.#parts.adapter.dialect,
@@ -319,7 +422,8 @@ export class StoreImpl implements Store {
       filters: this.#filters,
       capabilities: this.capabilities,
       search: this.#indexWriters.get(this.#model(entity)),
-      appendOnly: this.#parts.appendOnly.has(this.#model(entity)),
+      appendOnly: this.#parts.appendOnly.has(model),
+      tenant: binding,
       executor: () => {
         this.#assertOpen();
         if (nesting?.closed) {
@@ -333,7 +437,10 @@ export class StoreImpl implements Store {
         this.#assertOpen();
         return bound ? this.#runner.ambient.run(bound, () => fn(bound)) : this.#runner.atomic(fn);
       },
+      run: (fn) => fn(context.executor()),
     };
-    return new RepositoryImpl(this.#model(entity), context) as unknown as Repository<E>;
+    const policy = tenancy?.rowLevelSecurity ? this.#parts.adapter.tenantPolicy : undefined;
+    const scoped = binding && policy ? withRowSecurity(context, policy.bind(binding.text)) : context;
+    return new RepositoryImpl(model, scoped) as unknown as Repository<E>;
   }
 }

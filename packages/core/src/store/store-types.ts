@@ -9,9 +9,12 @@ import type {
 import type { HealthFinding, IsolationLevel } from '../adapter-api.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Capabilities } from '../capabilities.ts';
+import type { Locks } from '../locks/lock-types.ts';
 import type { MigrationReport, MigrationStatus, Migrations } from '../migrations/migration-types.ts';
 import type { OrderBy, Where } from '../query/filter-types.ts';
 import type { Snippet, TextRange } from '../search/highlighter.ts';
+import type { TenantId } from '../tenancy/tenant-binding.ts';
+import type { TenantScopedEntity } from '../tenancy/tenant-scoped.ts';
 
 export type { Snippet, TextRange } from '../search/highlighter.ts';
 
@@ -33,8 +36,17 @@ export type Row<E> = {
     PlainValue<InferEntity<E>[K]>
   >;
 };
-/** What `insert` accepts: generated keys, versions, defaults and nullable properties are optional. */
-export type InsertInput<E> = RequiredEntityData<InferEntity<E>>;
+/**
+ * What `insert` accepts: generated keys, versions, defaults and nullable properties are optional,
+ * and so is the tenant property of a `tenantScoped` entity (the scope fills it in).
+ */
+export type InsertInput<E> =
+  E extends TenantScopedEntity<infer K>
+    ? Omit<RequiredEntityData<InferEntity<E>>, K> &
+        Partial<
+          Pick<RequiredEntityData<InferEntity<E>>, Extract<K, keyof RequiredEntityData<InferEntity<E>>>>
+        >
+    : RequiredEntityData<InferEntity<E>>;
 /** What `update` accepts: any subset of the properties except the primary key (the version is refused at run time). */
 export type Patch<E> = Partial<Omit<Row<E>, PrimaryKeyOf<InferEntity<E>>>>;
 type PrimaryKeyOf<T> = T extends { [PrimaryKeyProp]?: infer K } ? Extract<K, string> : never;
@@ -69,8 +81,11 @@ export interface BulkInsertOptions {
 export interface SearchOptions<T> {
   /** Any repository filter: only matching rows are returned. */
   where?: Where<T>;
-  /** Required exactly when the entity's search declaration names a tenant property. */
-  tenant?: string | number;
+  /**
+   * Required exactly when the entity is searched per tenant (`tenantScoped`, or a search
+   * declaration naming a tenant property); a tenant scope's `search` passes its own.
+   */
+  tenant?: TenantId;
   /** Hits per page, 1–1000. Default 20. */
   limit?: number;
   /** `nextCursor` of the previous page of the same query, filter and tenant. */
@@ -172,9 +187,43 @@ export interface TransactionOptions {
 
 /** What a transaction callback receives. */
 export interface TransactionScope {
+  /**
+   * The entity's repository on this transaction. A `tenantScoped` entity needs a tenant: through
+   * `tenant(id)`, or a transaction opened by `store.tenant(id)` — TenantScopeError otherwise.
+   */
   repo<E extends AnyEntitySchema>(entity: E): Repository<E>;
   /** A nested transaction: a savepoint, rolled back alone when `fn` throws. Never retried. */
   transaction<T>(fn: (tx: TransactionScope) => Promise<T>): Promise<T>;
+  /**
+   * The same transaction seen by one tenant: its repositories of tenant-scoped entities are
+   * confined to `tenant` (other entities are unaffected). TenantScopeError for an invalid tenant.
+   */
+  tenant(tenant: TenantId): TransactionScope;
+}
+
+/**
+ * One tenant's view of the store (`store.tenant(id)`): every statement a repository of a
+ * `tenantScoped` entity runs carries `<tenant property> = tenant`, so no call reads, counts,
+ * changes or deletes another tenant's rows, whatever its filter. Inserts get the tenant filled in;
+ * an insert or patch naming another tenant is refused (TenantScopeError) and writes nothing.
+ * Entities that are not tenant-scoped behave as through the store.
+ */
+export interface TenantStore {
+  readonly tenantId: TenantId;
+  repo<E extends AnyEntitySchema>(entity: E): Repository<E>;
+  /** `store.transaction`, with the transaction scope confined to this tenant. */
+  transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T>;
+  /**
+   * `store.search` confined to this tenant (for an entity searched per tenant). Passing `tenant`
+   * in the options is refused: the scope's tenant is the only one.
+   */
+  search<E extends AnyEntitySchema>(
+    entity: E,
+    query: string,
+    options?: SearchOptions<Row<E>>,
+  ): Promise<SearchPage<Row<E>>>;
+  /** Another tenant's view (the same as `store.tenant(tenant)`). */
+  tenant(tenant: TenantId): TenantStore;
 }
 
 export interface HealthReport {
@@ -210,6 +259,12 @@ export interface Store extends TransactionScope {
    */
   readonly orm: MikroORM;
   /**
+   * The store seen by one tenant: the only way to reach a `tenantScoped` entity's repository.
+   * TenantScopeError when `tenant` is not a non-empty string, an integer or a bigint (or, on first
+   * use with an entity, not a valid value of its tenant property).
+   */
+  tenant(tenant: TenantId): TenantStore;
+  /**
    * Runs `fn` in a transaction: commit when it resolves, rollback when it throws. Retryable errors
    * restart `fn` (so it must be safe to run again). Called inside another transaction it nests
    * (a savepoint) and is not retried on its own.
@@ -242,6 +297,11 @@ export interface Store extends TransactionScope {
    * schema). ConfigurationError otherwise.
    */
   readonly audit: AuditLog;
+  /**
+   * Named locks shared by every process on the database: `withLock(name, fn, { wait, ttl })` and
+   * `tryLock(name)`. UnsupportedFeatureError when the adapter has no locks.
+   */
+  readonly locks: Locks;
   /** The migration history of this database (`openStore({ migrations })`). */
   readonly migrations: Migrations;
   /**
