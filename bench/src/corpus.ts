@@ -1,3 +1,5 @@
+import { prng } from '@switchyard/conformance';
+
 /** A deterministic synthetic corpus: the same documents on every backend and every run. */
 
 const SYLLABLES = [
@@ -18,18 +20,6 @@ const SYLLABLES = [
   'é',
   'on',
 ];
-
-/** Mulberry32: a tiny seeded PRNG (reproducible corpora, not security). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A vocabulary of `size` distinct pseudo-words. */
 export function vocabulary(size: number, random: () => number): string[] {

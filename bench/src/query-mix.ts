@@ -1,5 +1,6 @@
+import { prng } from '@switchyard/conformance';
 import { encodeToken, normalizeText } from '@switchyard/core/adapter';
-import { type BenchDocument, documents, prng, vocabulary, zipfPicker } from './corpus.ts';
+import { type BenchDocument, documents, vocabulary, zipfPicker } from './corpus.ts';
 
 /** The query shapes of the mix, one in five queries each. */
 export const QUERY_SHAPES = ['and', 'phrase', 'or', 'prefix', 'exclude'] as const;

@@ -1,6 +1,7 @@
+import { prng } from '@switchyard/conformance';
 import { defineEntity, openStore, p, searchable } from '@switchyard/core';
 import type { BenchBackend } from './backends.ts';
-import { documents, prng, vocabulary, zipfPicker } from './corpus.ts';
+import { documents, vocabulary, zipfPicker } from './corpus.ts';
 import { quantile } from './stats.ts';
 
 export const BenchDoc = searchable(

@@ -94,41 +94,31 @@ export const Ledger = appendOnly(
   }),
 );
 
+/** The columns of both tenant-scoped entities: `org` is the tenant. */
+const tenantRow = {
+  id: p.uuid().primary(),
+  org: p.string().length(40),
+  title: p.string().length(200),
+  n: p.integer(),
+  version: p.integer().version(),
+};
+
 /**
  * A tenant-scoped row: reachable only through `store.tenant(org)`. Each tenancy test uses tenants
  * of its own, so tests sharing a database never see each other's rows.
  */
 export const Memo = tenantScoped(
-  defineEntity({
-    name: 'Memo',
-    tableName: 'sy_memo',
-    properties: {
-      id: p.uuid().primary(),
-      org: p.string().length(40),
-      title: p.string().length(200),
-      n: p.integer(),
-      version: p.integer().version(),
-    },
-  }),
-  { property: 'org' },
+  defineEntity({ name: 'Memo', tableName: 'sy_memo', properties: tenantRow }),
+  {
+    property: 'org',
+  },
 );
 
 /** A tenant-scoped, searchable row: searched per tenant through its tenant property. */
 export const TenantDoc = tenantScoped(
-  searchable(
-    defineEntity({
-      name: 'TenantDoc',
-      tableName: 'sy_tenant_doc',
-      properties: {
-        id: p.uuid().primary(),
-        org: p.string().length(40),
-        title: p.string().length(200),
-        n: p.integer(),
-        version: p.integer().version(),
-      },
-    }),
-    { fields: ['title'] },
-  ),
+  searchable(defineEntity({ name: 'TenantDoc', tableName: 'sy_tenant_doc', properties: tenantRow }), {
+    fields: ['title'],
+  }),
   { property: 'org' },
 );
 

@@ -10,6 +10,7 @@ export {
   TenantDoc,
 } from './conformance-schema.ts';
 export {
+  abortedWithin,
   CONTRACT_LOCK,
   describeLockContract,
   holdLock,
@@ -21,5 +22,6 @@ export {
 export type { Outcome, ParityEntry, ParityReport } from './parity-report.ts';
 export { type ConformanceOptions, runConformance } from './run-conformance.ts';
 export { searchExpr } from './search/search-expr-builders.ts';
+export { prng } from './seeded-random.ts';
 export type { ConformanceTest, Suite, SuiteContext } from './suite-definition.ts';
 export { allSuites, type ConformanceTestId, type SuiteName } from './suites/index.ts';

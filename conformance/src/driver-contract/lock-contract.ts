@@ -19,6 +19,18 @@ export function signal(): { promise: Promise<void>; fire: () => void } {
   return { promise, fire };
 }
 
+/** Resolves with the signal's reason once it aborts; rejects when it has not aborted within `ms`. */
+export function abortedWithin(signal: AbortSignal, ms: number): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return resolve(signal.reason);
+    const timer = setTimeout(() => reject(new Error(`the signal did not abort within ${ms} ms`)), ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve(signal.reason);
+    });
+  });
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**

@@ -14,6 +14,7 @@ import {
 import { expect } from 'vitest';
 import { Memo, TenantDoc } from '../conformance-schema.ts';
 import { settleSearch } from '../search/search-settle.ts';
+import { prng } from '../seeded-random.ts';
 import { defineSuite } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
 import { newTag } from './suite-helpers.ts';
@@ -46,18 +47,6 @@ async function allOf<R extends { id: string }>(rows: AsyncIterable<R>): Promise<
   const out: R[] = [];
   for await (const row of rows) out.push(row);
   return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-}
-
-/** A small seeded generator (mulberry32): a failing run names its seed and can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const WORDS = ['amber', 'basalt', 'cobalt', 'dune', 'ember', 'fjord'] as const;
@@ -308,7 +297,7 @@ export const tenancySuite = defineSuite('tenancy', {
     timeoutMs: 240_000,
     async run({ store }) {
       const seed = Number(process.env.SWITCHYARD_TENANCY_SEED ?? Date.now() % 2 ** 31);
-      const rnd = random(seed);
+      const rnd = prng(seed);
       const pick = <T>(items: readonly T[]): T => items[Math.floor(rnd() * items.length)] as T;
       const orgs = tenants();
       /** The expected rows of both tenants, by id. */

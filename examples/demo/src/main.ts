@@ -185,6 +185,22 @@ async function main(): Promise<void> {
       (counts) => [...counts].map(([t, n]) => `${t}=${n}`).join(' '),
     );
 
+    await step(
+      'leader lock',
+      async () => {
+        // What a scheduler on every replica does: only the holder of the lock runs the job.
+        const leader = await store.locks.tryLock('demo:nightly-report', { ttl: 10_000 });
+        if (!leader) return 'another replica leads';
+        try {
+          const second = await store.locks.tryLock('demo:nightly-report');
+          return `held; a second taker ${second ? 'also got it?!' : 'was turned away'}`;
+        } finally {
+          await leader.release();
+        }
+      },
+      (s) => s,
+    );
+
     const table = new Table({ head: ['step', 'result', 'ms'], style: { head: ['cyan'] } });
     for (const [name, result, ms] of steps) table.push([name, result, ms.toFixed(1)]);
     console.log(table.toString());

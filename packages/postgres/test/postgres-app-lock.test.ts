@@ -6,7 +6,7 @@
  * terminated by the server.
  */
 import { randomBytes } from 'node:crypto';
-import type { TestDatabase } from '@switchyard/conformance';
+import { abortedWithin, type TestDatabase } from '@switchyard/conformance';
 import { defineEntity, LockLostError, openStore, p, type Store } from '@switchyard/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -20,18 +20,6 @@ const Item = defineEntity({
   tableName: 'lk_item',
   properties: { id: p.uuid().primary(), n: p.integer() },
 });
-
-/** Resolves with the signal's reason once it aborts; fails after `ms`. */
-function aborted(signal: AbortSignal, ms: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return resolve(signal.reason);
-    const timer = setTimeout(() => reject(new Error(`the signal did not abort within ${ms} ms`)), ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve(signal.reason);
-    });
-  });
-}
 
 describe('store.locks on PostgreSQL: advisory locks', () => {
   let database: TestDatabase;
@@ -91,7 +79,7 @@ describe('store.locks on PostgreSQL: advisory locks', () => {
     expect(await other.locks.withLock('terminated', async () => 'taken', { wait: 2000 })).toBe('taken');
     expect(performance.now() - started).toBeLessThan(1000);
     // The connection is checked every ttl / 3.
-    const reason = await aborted(held.signal, 1500);
+    const reason = await abortedWithin(held.signal, 1500);
     expect(reason).toBeInstanceOf(LockLostError);
     expect((reason as Error).message).toContain('"terminated"');
     await held.release();

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { abortedWithin } from '@switchyard/conformance';
 import {
   ConfigurationError,
   defineEntity,
@@ -38,18 +39,6 @@ interface LeaseRow {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-/** Resolves with the signal's reason once it aborts; fails after `ms`. */
-function aborted(signal: AbortSignal, ms: number): Promise<unknown> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return resolve(signal.reason);
-    const timer = setTimeout(() => reject(new Error(`the signal did not abort within ${ms} ms`)), ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve(signal.reason);
-    });
-  });
-}
 
 function runAll(db: Database.Database, fragments: ReturnType<typeof sqliteLockStorage.createStorage>): void {
   for (const fragment of fragments) {
@@ -184,7 +173,7 @@ describe('store.locks on SQLite: the lease table', () => {
     const name = lockName();
     const held = await take(store, name, 1000);
     raw.prepare(`DELETE FROM ${LOCK_TABLE} WHERE name = ?`).run(name);
-    const reason = await aborted(held.signal, 2000);
+    const reason = await abortedWithin(held.signal, 2000);
     expect(reason).toBeInstanceOf(LockLostError);
     expect((reason as LockLostError).code).toBe('LOCK_LOST');
     expect((reason as Error).message).toContain(`"${name}"`);
@@ -196,7 +185,7 @@ describe('store.locks on SQLite: the lease table', () => {
     const name = lockName();
     const held = await take(store, name, 1000);
     raw.prepare(`UPDATE ${LOCK_TABLE} SET owner = 'the next holder' WHERE name = ?`).run(name);
-    expect(await aborted(held.signal, 2000)).toBeInstanceOf(LockLostError);
+    expect(await abortedWithin(held.signal, 2000)).toBeInstanceOf(LockLostError);
     await held.release();
     expect(rowOf(name)?.owner).toBe('the next holder');
   });
@@ -220,7 +209,7 @@ describe('store.locks on SQLite: the lease table', () => {
     const held = await take(busy, name, 1000);
     raw.exec('BEGIN IMMEDIATE');
     try {
-      const reason = (await aborted(held.signal, 3000)) as LockLostError;
+      const reason = (await abortedWithin(held.signal, 3000)) as LockLostError;
       expect(reason).toBeInstanceOf(LockLostError);
       expect((reason.cause as { code?: string }).code).toMatch(/^SQLITE_BUSY/);
     } finally {

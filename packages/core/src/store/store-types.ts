@@ -206,24 +206,13 @@ export interface TransactionScope {
  * `tenantScoped` entity runs carries `<tenant property> = tenant`, so no call reads, counts,
  * changes or deletes another tenant's rows, whatever its filter. Inserts get the tenant filled in;
  * an insert or patch naming another tenant is refused (TenantScopeError) and writes nothing.
- * Entities that are not tenant-scoped behave as through the store.
+ * Entities that are not tenant-scoped behave as through the store. `transaction` hands its callback
+ * a scope confined to the tenant; `search` searches the tenant's rows only (passing `tenant` in
+ * its options is refused: the view's tenant is the only one); `tenant` is `store.tenant`.
  */
-export interface TenantStore {
+export interface TenantStore extends Pick<Store, 'transaction' | 'search' | 'tenant'> {
   readonly tenantId: TenantId;
   repo<E extends AnyEntitySchema>(entity: E): Repository<E>;
-  /** `store.transaction`, with the transaction scope confined to this tenant. */
-  transaction<T>(fn: (tx: TransactionScope) => Promise<T>, options?: TransactionOptions): Promise<T>;
-  /**
-   * `store.search` confined to this tenant (for an entity searched per tenant). Passing `tenant`
-   * in the options is refused: the scope's tenant is the only one.
-   */
-  search<E extends AnyEntitySchema>(
-    entity: E,
-    query: string,
-    options?: SearchOptions<Row<E>>,
-  ): Promise<SearchPage<Row<E>>>;
-  /** Another tenant's view (the same as `store.tenant(tenant)`). */
-  tenant(tenant: TenantId): TenantStore;
 }
 
 export interface HealthReport {
