@@ -111,6 +111,15 @@ export interface DriverTransaction extends DriverSession {
   rollback(): Promise<void>;
 }
 
+/** Rows for `Driver.bulkLoad`: one table, values already encoded by the adapter's codec. */
+export interface BulkLoad {
+  readonly table: string;
+  /** Column names, in the order of each row's values. */
+  readonly columns: readonly string[];
+  /** One array per row: the values a statement would bind (the codec's `encode` output; null for NULL). */
+  readonly rows: readonly (readonly unknown[])[];
+}
+
 export interface HealthInfo {
   readonly serverVersion: string;
   /** Settings that decide whether the portable semantics hold (collation, time zone, journal mode, …). */
@@ -158,6 +167,13 @@ export interface Driver extends DriverSession {
    */
   lock?(name: string, request: LockRequest): Promise<AcquiredLock | null>;
   health(): Promise<HealthInfo>;
+  /**
+   * Optional fast path for loading many rows into one table (transfers): PostgreSQL `COPY`, one
+   * prepared statement in one write transaction on SQLite, … MUST be atomic — every row or none —
+   * in a transaction of its own, and MUST store each value exactly as binding it in an INSERT
+   * would. Without it core runs multi-row INSERT statements in one transaction.
+   */
+  bulkLoad?(load: BulkLoad): Promise<void>;
   /** Closes every connection. MUST resolve even when a connection is broken. */
   close(): Promise<void>;
 }
