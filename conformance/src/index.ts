@@ -25,3 +25,8 @@ export { searchExpr } from './search/search-expr-builders.ts';
 export { prng } from './seeded-random.ts';
 export type { ConformanceTest, Suite, SuiteContext } from './suite-definition.ts';
 export { allSuites, type ConformanceTestId, type SuiteName } from './suites/index.ts';
+export {
+  runTransferConformance,
+  type TransferBackend,
+  type TransferConformanceOptions,
+} from './transfer/run-transfer-conformance.ts';

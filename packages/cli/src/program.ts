@@ -8,6 +8,7 @@ import { registerMigrateDown } from './commands/migrate-down.ts';
 import { registerMigrateResolve } from './commands/migrate-resolve.ts';
 import { registerMigrateStatus } from './commands/migrate-status.ts';
 import { registerMigrateUp } from './commands/migrate-up.ts';
+import { registerTransfer } from './commands/transfer.ts';
 import { errorDocument, reportError } from './error-report.ts';
 import { ExitCode, exitCodeFor, exitCodesHelp } from './exit-codes.ts';
 import { colorsFor, Output } from './output.ts';
@@ -28,7 +29,7 @@ function usageLine(text: string): string {
 export function createProgram(runtime: CommandRuntime): Command {
   const program = new Command('switchyard')
     .description(
-      'Switchyard migrations and database checks: one migration history for SQLite, PostgreSQL and MariaDB.',
+      'Switchyard migrations, database checks and transfers: one migration history for SQLite, PostgreSQL and MariaDB.',
     )
     .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help for the command')
@@ -55,7 +56,8 @@ Examples:
   $ switchyard migrate check
   $ DATABASE_URL=postgres://app@db.internal:5432/app switchyard migrate up
   $ switchyard migrate status --url sqlite:./.data/app.sqlite
-  $ switchyard doctor --json`,
+  $ switchyard doctor --json
+  $ switchyard transfer --from sqlite:./.data/app.sqlite --to postgres://app@db:5432/app`,
     )
     .addHelpText('afterAll', exitCodesHelp);
 
@@ -77,6 +79,7 @@ Examples:
   registerMigrateResolve(migrate, runtime);
   registerMigrateCheck(migrate, runtime);
   registerDoctor(program, runtime);
+  registerTransfer(program, runtime);
   return program;
 }
 

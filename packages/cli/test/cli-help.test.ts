@@ -23,6 +23,15 @@ const commands: Record<string, readonly string[]> = {
   'migrate resolve': ['<name>', '--applied', '--rolled-back', '--url <url>', '--json'],
   'migrate check': ['--url <url>', '--json'],
   doctor: ['--url <url>', '--json'],
+  transfer: [
+    '--from <url>',
+    '--to <url>',
+    '--truncate',
+    '--resume',
+    '--no-verify',
+    '--batch-size <rows>',
+    '--json',
+  ],
 };
 
 describe('switchyard --help', () => {
@@ -30,7 +39,15 @@ describe('switchyard --help', () => {
     const { code, stdout, stderr } = await cli('--help');
     expect(code).toBe(0);
     expect(stderr).toBe('');
-    for (const text of ['migrate', 'doctor', '--config <path>', '--verbose', '--version', '--help']) {
+    for (const text of [
+      'migrate',
+      'doctor',
+      'transfer',
+      '--config <path>',
+      '--verbose',
+      '--version',
+      '--help',
+    ]) {
       expect(stdout).toContain(text);
     }
     expect(stdout).toContain('defineConfig');

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'COMMIT_OUTCOME_UNKNOWN'
   | 'APPEND_ONLY'
   | 'TENANT_SCOPE'
+  | 'TRANSFER_REFUSED'
   | 'MIGRATION_FAILED'
   | 'MIGRATION_HISTORY'
   | 'DRIVER';
@@ -225,6 +226,15 @@ export class AppendOnlyError extends SwitchyardError {
  */
 export class TenantScopeError extends ValidationError {
   override readonly code = 'TENANT_SCOPE' as const;
+}
+
+/**
+ * A transfer refused to start: a bad option, the same database on both sides, a target that
+ * already holds rows (without `truncate` or `resume`), a schema that differs from the definition
+ * on either side, a target that refuses writes, or references that form a cycle. No row moved.
+ */
+export class TransferError extends SwitchyardError {
+  override readonly code = 'TRANSFER_REFUSED' as const;
 }
 
 /**

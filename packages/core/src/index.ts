@@ -67,3 +67,5 @@ export type {
 } from './store/store-types.ts';
 export type { TenantId } from './tenancy/tenant-binding.ts';
 export { type TenantDeclaration, type TenantScopedEntity, tenantScoped } from './tenancy/tenant-scoped.ts';
+export { transfer } from './transfer/transfer-runner.ts';
+export type * from './transfer/transfer-types.ts';

@@ -8,15 +8,34 @@ interface Queryable {
   ): unknown;
 }
 
+interface TypeCastField {
+  readonly type: string;
+  string(): string | null;
+}
+
+/**
+ * DOUBLE and FLOAT values parsed by the JS engine: mysql2 parses a text-protocol double of up to
+ * 17 characters digit by digit, which is off by one unit in the last place for values such as
+ * 632 / 7 (sent as `90.28571428571429`, read as 90.28571428571428). `Number.parseFloat` rounds
+ * correctly, so a double round-trips exactly.
+ */
+function exactDoubles(field: TypeCastField, next: () => unknown): unknown {
+  if (field.type !== 'DOUBLE' && field.type !== 'FLOAT') return next();
+  const text = field.string();
+  return text === null ? null : Number.parseFloat(text);
+}
+
 /**
  * Per-statement mysql2 options of every statement the driver runs: every BIGINT as a string (so a
- * value is never a rounded number) and every DECIMAL as a string; datetimes as strings.
+ * value is never a rounded number) and every DECIMAL as a string; datetimes as strings; doubles
+ * parsed exactly.
  */
 export const QUERY_OPTIONS = {
   supportBigNumbers: true,
   bigNumberStrings: true,
   decimalNumbers: false,
   dateStrings: true,
+  typeCast: exactDoubles,
 } as const;
 
 export function run(target: Queryable, sql: string, params: readonly unknown[]): Promise<unknown> {

@@ -1,6 +1,7 @@
 import {
   type AcquiredLock,
   type BeginOptions,
+  type BulkLoad,
   type Driver,
   type DriverRow,
   type DriverTransaction,
@@ -12,6 +13,7 @@ import {
   takeSessionLock,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import { copyRows } from './postgres-bulk-load.ts';
 import { CASE_FOLDING_COLLATION } from './postgres-dialect.ts';
 import { isConnectionFault } from './postgres-errors.ts';
 import { PostgresLockedSession } from './postgres-lock.ts';
@@ -83,6 +85,22 @@ export class PostgresStoreDriver implements Driver {
     const tx = new PostgresTransaction(client, this.#names, () => this.#open.delete(tx));
     this.#open.add(tx);
     return tx;
+  }
+
+  /**
+   * `COPY … FROM STDIN` on a pooled client: atomic by itself, so no transaction around it. Like a
+   * single statement, it is not ended by `close()`, which waits for the client to come back.
+   */
+  async bulkLoad(load: BulkLoad): Promise<void> {
+    if (load.rows.length === 0) return;
+    const client = await this.#pool.connect();
+    try {
+      await copyRows(client, load);
+    } catch (error) {
+      client.release(isConnectionFault(error) ? asError(error) : undefined);
+      throw error;
+    }
+    client.release();
   }
 
   /**

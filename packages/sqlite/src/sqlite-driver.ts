@@ -2,6 +2,7 @@ import type {
   AcquiredLock,
   LockRequest as AppLockRequest,
   BeginOptions,
+  BulkLoad,
   Driver,
   DriverRow,
   DriverSession,
@@ -12,6 +13,7 @@ import type {
 } from '@switchyard/core/adapter';
 import { foldCase } from '@switchyard/core/adapter';
 import type { Database, Statement } from 'better-sqlite3';
+import { insertRowStatement, insertRows } from './sqlite-bulk-load.ts';
 import { decimalSortKey } from './sqlite-decimal.ts';
 import { holdWriteLock, type LockRequest, lockTimeoutError } from './sqlite-lock.ts';
 import { takeLease } from './sqlite-lock-lease.ts';
@@ -161,6 +163,20 @@ export class SqliteStoreDriver implements Driver {
       throw error;
     }
     return new SqliteTransaction(this, this.#db, options.readOnly, end);
+  }
+
+  /**
+   * One write transaction of single-row INSERTs, holding the gate like a transaction does, so it
+   * never runs inside another caller's open transaction.
+   */
+  async bulkLoad(load: BulkLoad): Promise<void> {
+    if (load.rows.length === 0) return;
+    const end = await this.#acquire();
+    try {
+      insertRows(this.#db, this.#prepare(insertRowStatement(load)), load.rows);
+    } finally {
+      end();
+    }
   }
 
   async health(): Promise<HealthInfo> {

@@ -13,6 +13,7 @@ import { afterPredicate, orderByClause, resolveSortKeys } from '../query/sort-ke
 import type { EntityModel, PropertyModel } from '../schema/entity-model.ts';
 import { normalizeValue } from '../schema/value-validation.ts';
 import type { SearchIndexWriter } from '../search/index-writer.ts';
+import { insertStatement, rowsPerInsert } from '../sql/insert-statement.ts';
 import type { SqlDialect } from '../sql/sql-dialect.ts';
 import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
 import type { ValueCodec } from '../sql/value-codec.ts';
@@ -48,9 +49,8 @@ export interface RepositoryContext {
   atomic<T>(fn: (executor: Executor) => Promise<T>): Promise<T>;
 }
 
-/** Rows per multi-row INSERT stay under every backend's bound-parameter limit. */
-const MAX_PARAMS_PER_STATEMENT = 30_000;
-const MAX_ROWS_PER_INSERT = 1000;
+/** Keys per `IN (…)` of getMany. */
+const MAX_KEYS_PER_READ = 1000;
 
 export class RepositoryImpl {
   readonly #entity: EntityModel;
@@ -96,10 +96,7 @@ export class RepositoryImpl {
     if (!Array.isArray(data)) throw new ValidationError(`${this.#entity.name}: insertMany takes an array.`);
     const rows = data.map((d) => this.#prepareInsert(d));
     if (rows.length === 0) return [];
-    const perStatement = Math.max(
-      1,
-      Math.min(MAX_ROWS_PER_INSERT, Math.floor(MAX_PARAMS_PER_STATEMENT / this.#entity.properties.length)),
-    );
+    const perStatement = rowsPerInsert(this.#entity.properties.length);
     const search = this.#ctx.search;
     const documents = search?.prepare(rows);
     await this.#ctx.atomic(async (ex) => {
@@ -148,11 +145,12 @@ export class RepositoryImpl {
   }
 
   #insertSql(rows: readonly Plain[]): Sql {
-    const tuples = rows.map(
-      (row) =>
-        sql`(${join(this.#entity.properties.map((p) => sql`${this.#ctx.rows.encode(p, row[p.name])}`))})`,
+    const properties = this.#entity.properties;
+    return insertStatement(
+      this.#entity.table,
+      properties.map((p) => p.column),
+      rows.map((row) => properties.map((p) => this.#ctx.rows.encode(p, row[p.name]))),
     );
-    return sql`INSERT INTO ${this.#table} (${this.#columns}) VALUES ${join(tuples)}`;
   }
 
   /** `<primary key> = <id>`, the id validated first. */
@@ -188,9 +186,9 @@ export class RepositoryImpl {
     const found = new Map<unknown, Plain>();
     const unique = [...new Set(normalized)];
     await this.#ctx.run(async (ex) => {
-      for (let i = 0; i < unique.length; i += MAX_ROWS_PER_INSERT) {
+      for (let i = 0; i < unique.length; i += MAX_KEYS_PER_READ) {
         const chunk = unique
-          .slice(i, i + MAX_ROWS_PER_INSERT)
+          .slice(i, i + MAX_KEYS_PER_READ)
           .map((id) => sql`${this.#ctx.rows.encode(this.#pk, id)}`);
         const rows = await ex.query(
           sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${this.#where(sql`${ident(this.#pk.column)} IN (${join(chunk)})`)}`,

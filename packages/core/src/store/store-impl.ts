@@ -32,6 +32,7 @@ import { type RepositoryContext, RepositoryImpl } from './repository-impl.ts';
 import type { ResolvedRetry } from './retry-policy.ts';
 import { RowCodec } from './row-codec.ts';
 import { Executor, type NestingScope } from './session.ts';
+import { type StoreInternals, storeInternals } from './store-internals.ts';
 import type {
   AnyEntitySchema,
   BulkInsertOptions,
@@ -133,6 +134,23 @@ export class StoreImpl implements Store {
 
   get locks(): Locks {
     return this.#locks;
+  }
+
+  [storeInternals](): StoreInternals {
+    this.#assertOpen();
+    const parts = this.#parts;
+    return {
+      adapter: parts.adapter,
+      context: parts.context,
+      driver: parts.driver,
+      schema: parts.schema,
+      rows: this.#rows,
+      executor: this.#driverExecutor,
+      atomic: (fn) => this.#runner.atomic(fn),
+      tenancy: parts.tenancy,
+      searchable: new Set(parts.search.keys()),
+      appendOnly: parts.appendOnly,
+    };
   }
 
   get audit(): AuditLog {
