@@ -8,8 +8,9 @@ import pc from 'picocolors';
 import { type BenchBackend, benchBackends } from './backends.ts';
 import { type SearchLoadResult, searchLoad } from './search-load.ts';
 import { type SearchQueriesResult, searchQueries } from './search-queries.ts';
+import { demoSource, pgloaderRun, sqliteFile, switchyardRun, type TransferRun } from './transfer-bench.ts';
 
-const SCENARIOS = ['load', 'queries'] as const;
+const SCENARIOS = ['load', 'queries', 'transfer'] as const;
 
 const { values } = parseArgs({
   // `pnpm bench -- --docs 1000` hands the `--` on through the scripts it runs.
@@ -25,6 +26,8 @@ const { values } = parseArgs({
     'max-seconds': { type: 'string', default: '300' },
     warmup: { type: 'string', default: '100' },
     'no-prepare': { type: 'boolean', default: false },
+    'transfer-rows': { type: 'string', default: '200000' },
+    'transfer-rounds': { type: 'string', default: '2' },
   },
 });
 const count = Number(values.docs);
@@ -241,6 +244,86 @@ if (scenarios.includes('queries')) {
       console.log(r.mismatchExamples[0]);
     }
   }
+}
+
+if (scenarios.includes('transfer')) {
+  const rows = Number(values['transfer-rows']);
+  const rounds = Number(values['transfer-rounds']);
+  const sqlite = benchBackends().find((b) => b.name === 'sqlite') as BenchBackend;
+  const targets = backends.filter((b) => b.name !== 'sqlite');
+  console.log(pc.dim(`transfer: writing ${rows} rows of the demo schema to a SQLite file…`));
+  const source = await demoSource(sqlite, rows);
+  const runs: TransferRun[] = [];
+  try {
+    // Interleaved rounds: pgloader and Switchyard take turns on the same file and the same server.
+    for (let round = 0; round < rounds; round++) {
+      for (const target of targets) {
+        if (target.name === 'postgres') {
+          console.log(pc.dim(`transfer round ${round + 1}: pgloader → postgres…`));
+          runs.push(await pgloaderRun(sqliteFile(source.url), target, rows));
+        }
+        console.log(pc.dim(`transfer round ${round + 1}: switchyard → ${target.name}…`));
+        runs.push(await switchyardRun(source.url, target, rows));
+      }
+    }
+  } finally {
+    await source.drop();
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] as number;
+  const groups = [...new Set(runs.map((r) => `${r.tool} → ${r.target}`))];
+  const summary = groups.map((group) => {
+    const mine = runs.filter((r) => `${r.tool} → ${r.target}` === group);
+    const first = mine[0] as TransferRun;
+    const phase = (name: keyof NonNullable<TransferRun['phases']>) =>
+      first.phases ? median(mine.map((r) => r.phases?.[name] ?? 0)).toFixed(1) : '–';
+    return {
+      group,
+      rows: first.rows,
+      seconds: median(mine.map((r) => r.seconds)),
+      rowsPerSecond: median(mine.map((r) => r.rowsPerSecond)),
+      verified: mine.every((r) => r.verified),
+      phases: [phase('prepare'), phase('copy'), phase('reindex'), phase('verify')],
+    };
+  });
+  const pgloader = summary.find((s) => s.group === 'pgloader → postgres');
+  const ours = summary.find((s) => s.group === 'switchyard → postgres');
+  report(
+    'transfer',
+    `Transfer of ${rows} rows of the demo schema from SQLite (${measured})`,
+    [
+      'tool → target',
+      'rows',
+      'seconds',
+      'rows/s',
+      'verified',
+      'prepare s',
+      'copy s',
+      'reindex s',
+      'verify s',
+    ],
+    summary.map((s) => [
+      s.group,
+      s.rows.toLocaleString('en-US'),
+      s.seconds.toFixed(1),
+      Math.round(s.rowsPerSecond).toLocaleString('en-US'),
+      s.verified ? 'yes' : 'no',
+      ...s.phases,
+    ]),
+    { rows, rounds, runs, summary },
+    [
+      `Medians of ${rounds} interleaved rounds, end to end: opening both databases, creating the target schema`,
+      "(Switchyard: the demo's migration history; pgloader: its own CREATE TABLE), copying, rebuilding the",
+      "search index (Switchyard) and verifying every row's checksum on both sides (Switchyard; pgloader does not",
+      "verify). pgloader is Debian's package, loading the two demo tables of the same SQLite file.",
+      ...(pgloader && ours
+        ? [
+            '',
+            `Switchyard ÷ pgloader rows/s into PostgreSQL: ${(ours.rowsPerSecond / pgloader.rowsPerSecond).toFixed(2)}.`,
+          ]
+        : []),
+      '',
+    ],
+  );
 }
 
 console.log(pc.dim(`results written to ${out}`));

@@ -286,4 +286,27 @@ function dropIndex(spec: SearchIndexSpec): Sql[] {
   return [sql`DROP TABLE IF EXISTS ${ident(spec.indexTable)}`];
 }
 
-export const mariadbSearch: SearchDialect = { createIndex, dropIndex, hits };
+/** The FULLTEXT indexes of an index table: the document's, and one per field when weighted. */
+function fulltextColumns(spec: SearchIndexSpec): string[] {
+  const doc = docColumn(spec);
+  return weighted(spec) ? [doc, ...spec.fields.map((f) => f.column).filter((c) => c !== doc)] : [doc];
+}
+
+/**
+ * InnoDB builds a FULLTEXT index over existing rows by sorting their tokens once; kept while rows
+ * are loaded, it goes through its cache and syncs document by document.
+ */
+const bulkIndexing = {
+  suspend: (spec: SearchIndexSpec) =>
+    fulltextColumns(spec).map(
+      (c) => sql`ALTER TABLE ${ident(spec.indexTable)} DROP INDEX IF EXISTS ${ident(c)}`,
+    ),
+  // One FULLTEXT index per ALTER: InnoDB adds a single one in place, several only by a table copy.
+  resume: (spec: SearchIndexSpec) =>
+    fulltextColumns(spec).map(
+      (c) =>
+        sql`ALTER TABLE ${ident(spec.indexTable)} ADD FULLTEXT INDEX IF NOT EXISTS ${ident(c)} (${ident(c)})`,
+    ),
+};
+
+export const mariadbSearch: SearchDialect = { createIndex, dropIndex, hits, bulkIndexing };

@@ -31,7 +31,7 @@ const perSecond = (rows: number, seconds: number) =>
 function printReport(out: Output, report: TransferReport): void {
   const c = out.color;
   out.line(`${c.bold('Transfer')} ${c.dim(`${report.from} → ${report.to}`)} (${report.mode})`);
-  const rows = report.entities.map((e) => [
+  const rows = [...report.entities, ...report.searchIndexes].map((e) => [
     e.entity,
     e.rows.toLocaleString('en-US'),
     e.copied.toLocaleString('en-US'),
@@ -51,7 +51,7 @@ function printReport(out: Output, report: TransferReport): void {
     report.ok ? c.green('ok') : c.red('FAILED'),
   ]);
   out.table(['entity', 'rows', 'copied', 'MB', 'seconds', 'rows/s', 'verified'], rows);
-  for (const e of report.entities) {
+  for (const e of [...report.entities, ...report.searchIndexes]) {
     const v = e.verification;
     if (!v || v.ok) continue;
     out.line(
@@ -63,7 +63,11 @@ function printReport(out: Output, report: TransferReport): void {
     if (v.extra.length > 0) out.line(`  only in the target: ${v.extra.join(', ')}`);
     if (v.different.length > 0) out.line(`  different: ${v.different.join(', ')}`);
   }
-  if (report.reindexed.length > 0) out.line(`Search indexes rebuilt: ${report.reindexed.join(', ')}`);
+  if (report.reindexed.length > 0) {
+    out.line(
+      `Search indexes rebuilt from the rows (the source's was incomplete): ${report.reindexed.join(', ')}`,
+    );
+  }
   if (report.audit) {
     out.line(
       report.audit.ok
@@ -99,7 +103,8 @@ export function registerTransfer(program: Command, runtime: CommandRuntime): voi
 Parents are copied before their children, each entity in primary-key order, in batches that each
 commit on their own (PostgreSQL COPY, batched INSERTs on MariaDB, prepared INSERTs on SQLite).
 The target's tables come from the migration history (or the definition without one); search
-indexes are rebuilt and the audit chain checked at the end. Verification reads both sides again
+documents are copied like rows (rebuilt from the rows where the source's index is incomplete) and
+the audit chain is checked at the end. Verification reads both sides again
 and compares the row count and an order-independent checksum of every entity, naming sample keys
 when they differ.
 

@@ -57,4 +57,14 @@ export interface SearchDialect {
    * derived table; it MUST be safe to wrap.
    */
   hits(spec: SearchIndexSpec, query: SearchExpr): Sql;
+  /**
+   * Optional: statements that drop the native full-text index of an (empty) index table before
+   * many documents are loaded (`suspend`), and build it again afterwards in one pass (`resume`,
+   * idempotent, run even when nothing was suspended). The index table and its rows stay; between
+   * the two, searches are slow or refused, so only transfers into a new target use them.
+   */
+  readonly bulkIndexing?: {
+    suspend(spec: SearchIndexSpec): Sql[];
+    resume(spec: SearchIndexSpec): Sql[];
+  };
 }

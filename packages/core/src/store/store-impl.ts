@@ -148,7 +148,7 @@ export class StoreImpl implements Store {
       executor: this.#driverExecutor,
       atomic: (fn) => this.#runner.atomic(fn),
       tenancy: parts.tenancy,
-      searchable: new Set(parts.search.keys()),
+      search: parts.search,
       appendOnly: parts.appendOnly,
     };
   }

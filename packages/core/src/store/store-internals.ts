@@ -1,6 +1,7 @@
 import type { Adapter, AdapterOpenContext, Driver } from '../adapter-api.ts';
 import { ConfigurationError } from '../errors.ts';
 import type { EntityModel, SchemaModel } from '../schema/entity-model.ts';
+import type { SearchModel } from '../search/search-model.ts';
 import type { TenantModel } from '../tenancy/tenant-model.ts';
 import type { RowCodec } from './row-codec.ts';
 import type { Executor } from './session.ts';
@@ -21,7 +22,7 @@ export interface StoreInternals {
   /** Runs `fn` in a transaction of its own (never retried). */
   atomic<T>(fn: (executor: Executor) => Promise<T>): Promise<T>;
   readonly tenancy: ReadonlyMap<EntityModel, TenantModel>;
-  readonly searchable: ReadonlySet<EntityModel>;
+  readonly search: ReadonlyMap<EntityModel, SearchModel>;
   readonly appendOnly: ReadonlySet<EntityModel>;
 }
 

@@ -109,6 +109,11 @@ export class TableAccess {
     });
   }
 
+  /** Deletes every row (a derived table loaded again whole). */
+  async clear(): Promise<void> {
+    await this.#store.executor.execute(sql`DELETE FROM ${ident(this.entity.table)}`);
+  }
+
   /** Inserts nothing, but fails as an INSERT would where the table refuses this connection's writes. */
   async probeWrite(): Promise<void> {
     const table = ident(this.entity.table);

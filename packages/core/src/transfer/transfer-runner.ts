@@ -1,11 +1,13 @@
 import { AuditEvent } from '../audit/audit-event.ts';
 import { ConfigurationError, SwitchyardError, TransferError } from '../errors.ts';
 import type { EntityModel } from '../schema/entity-model.ts';
+import type { SearchIndexSpec } from '../search/search-dialect.ts';
 import { redactUrl } from '../store/database-url.ts';
 import { openStore } from '../store/open-store.ts';
 import { internalsOf, type StoreInternals } from '../store/store-internals.ts';
 import type { AnyEntitySchema, Store } from '../store/store-types.ts';
 import { RowChecksum } from './row-checksum.ts';
+import { searchIndexTable } from './search-index-table.ts';
 import { TableAccess } from './table-access.ts';
 import { foreignKeyOrder } from './table-order.ts';
 import type {
@@ -22,6 +24,8 @@ const MODES: readonly TransferMode[] = ['empty', 'truncate', 'resume'];
 
 interface Pair {
   readonly entity: EntityModel;
+  /** For a search index table: the target's index, whose native full-text index is built once at the end. */
+  readonly index?: { readonly store: StoreInternals; readonly spec: SearchIndexSpec };
   readonly schema: AnyEntitySchema;
   readonly source: TableAccess;
   readonly target: TableAccess;
@@ -81,24 +85,48 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
       migrations: options.migrations,
     });
     const pairs = await prepare(source, target, options, mode);
+    const prepared = performance.now();
     const entities: EntityTransfer[] = [];
     const sums = new Map<EntityModel, RowChecksum>();
-    for (const pair of pairs) {
+    const copy = async (pair: Pair) => {
       const { report, sum } = await copyEntity(pair, mode, batchSize, progress);
-      entities.push(report);
       if (sum) sums.set(pair.entity, sum);
-    }
-    const reindexed: string[] = [];
-    const sourceInternals = internalsOf(source);
+      return report;
+    };
+    for (const pair of pairs) entities.push(await copy(pair));
+    // A search document is a function of the row's text, computed by the same JS normaliser on
+    // every backend: the source's documents are copied like rows (and verified like rows) rather
+    // than computed again. Where the source's index is not complete, the target's is rebuilt.
+    const indexPairs: Pair[] = [];
+    const rebuild: Pair[] = [];
     for (const pair of pairs) {
-      if (!sourceInternals.searchable.has(pair.entity)) continue;
+      const index = searchIndexPair(source, target, pair);
+      if (!index) continue;
+      if ((await index.source.count()) === (await pair.source.count())) indexPairs.push(index);
+      else rebuild.push(pair);
+    }
+    const searchIndexes: EntityTransfer[] = [];
+    for (const index of indexPairs) {
+      const empty = (await index.target.count()) === 0;
+      if (empty) await bulkIndexing(index, 'suspend');
+      searchIndexes.push(await copy(index));
+      // Also after a resumed run, whose predecessor may have stopped between suspend and resume.
+      await bulkIndexing(index, 'resume');
+    }
+    const copied = performance.now();
+    const reindexed: string[] = [];
+    for (const pair of rebuild) {
       const rows = await target.reindex(pair.schema);
       progress({ entity: pair.entity.name, phase: 'reindex', done: rows, total: rows });
       reindexed.push(pair.entity.name);
     }
     const audit = pairs.some((p) => p.schema === AuditEvent) ? await target.audit.verify() : undefined;
-    const verified =
-      options.verify === false ? entities : await verifyAll(pairs, entities, sums, batchSize, progress);
+    const indexed = performance.now();
+    const check = options.verify !== false;
+    const verified = check ? await verifyAll(pairs, entities, sums, batchSize, progress) : entities;
+    const verifiedIndexes = check
+      ? await verifyAll(indexPairs, searchIndexes, sums, batchSize, progress)
+      : searchIndexes;
     const totals = {
       rows: verified.reduce((n, e) => n + e.rows, 0),
       copied: verified.reduce((n, e) => n + e.copied, 0),
@@ -106,19 +134,51 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
       seconds: (performance.now() - started) / 1000,
     };
     return {
-      ok: verified.every((e) => e.verification?.ok !== false) && audit?.ok !== false,
+      ok: [...verified, ...verifiedIndexes].every((e) => e.verification?.ok !== false) && audit?.ok !== false,
       from: redactUrl(options.from),
       to: redactUrl(options.to),
       mode,
       entities: verified,
+      searchIndexes: verifiedIndexes,
       reindexed,
       ...(audit ? { audit } : {}),
       totals,
+      phases: {
+        prepare: (prepared - started) / 1000,
+        copy: (copied - prepared) / 1000,
+        reindex: (indexed - copied) / 1000,
+        verify: (performance.now() - indexed) / 1000,
+      },
     };
   } finally {
     await target?.close();
     await source.close();
   }
+}
+
+/** Runs the target dialect's statements that suspend or rebuild a full-text index around a load. */
+async function bulkIndexing(pair: Pair, step: 'suspend' | 'resume'): Promise<void> {
+  if (!pair.index) return;
+  const { store, spec } = pair.index;
+  const statements = store.adapter.search?.bulkIndexing?.[step](spec) ?? [];
+  for (const statement of statements) await store.executor.execute(statement);
+}
+
+/** The search index tables of a searchable entity on both sides, as a pair to copy; else undefined. */
+function searchIndexPair(source: Store, target: Store, pair: Pair): Pair | undefined {
+  const from = internalsOf(source);
+  const to = internalsOf(target);
+  const sourceModel = from.search.get(pair.entity);
+  const targetModel = to.search.get(pair.target.entity);
+  if (!sourceModel || !targetModel) return undefined;
+  const entity = searchIndexTable(sourceModel);
+  return {
+    entity,
+    schema: pair.schema,
+    source: new TableAccess(from, entity),
+    target: new TableAccess(to, searchIndexTable(targetModel)),
+    index: { store: to, spec: targetModel.spec },
+  };
 }
 
 /** Everything checked before the first row moves; the target's schema created (or recreated). */
@@ -184,19 +244,32 @@ async function copyEntity(
 ): Promise<{ report: EntityTransfer; sum: RowChecksum | undefined }> {
   const started = performance.now();
   const total = await pair.source.count();
-  const after = mode === 'resume' ? await pair.target.lastKey() : undefined;
+  // An index table is derived data: a resumed run loads it again whole, so its batches need no
+  // order and may load two at a time. Entity batches commit strictly in key order.
+  const derived = pair.index !== undefined;
+  if (mode === 'resume' && derived) await pair.target.clear();
+  const after = mode === 'resume' && !derived ? await pair.target.lastKey() : undefined;
   const present = after === undefined ? 0 : await pair.target.count();
   // The source's checksum comes for free when this run reads every row; a resumed entity is
   // read again at verification.
   const sum = new RowChecksum();
   let done = present;
   progress({ entity: pair.entity.name, phase: 'copy', done, total });
+  // The next batch is read (and hashed) while the previous one loads.
+  const loading: Promise<void>[] = [];
+  const inFlight = derived ? 2 : 1;
   for await (const batch of pair.source.batches(batchSize, after)) {
     for (const row of batch) sum.add(pair.entity, row);
-    await pair.target.load(batch);
-    done += batch.length;
-    progress({ entity: pair.entity.name, phase: 'copy', done, total });
+    while (loading.length >= inFlight) await loading.shift();
+    const load = pair.target.load(batch).then(() => {
+      done += batch.length;
+      progress({ entity: pair.entity.name, phase: 'copy', done, total });
+    });
+    // Awaited in turn below; a failure meanwhile must not count as unhandled.
+    load.catch(() => undefined);
+    loading.push(load);
   }
+  await Promise.all(loading);
   return {
     report: {
       entity: pair.entity.name,

@@ -80,7 +80,12 @@ export interface TransferReport {
   readonly mode: TransferMode;
   /** In the order they were copied (parents before children). */
   readonly entities: readonly EntityTransfer[];
-  /** The searchable entities whose index was rebuilt on the target. */
+  /**
+   * The search index tables, copied from the source's documents (the normaliser is the same on
+   * every backend) and verified like entities.
+   */
+  readonly searchIndexes: readonly EntityTransfer[];
+  /** The searchable entities whose index was rebuilt on the target instead (the source's was incomplete). */
   readonly reindexed: readonly string[];
   /** The audit chain on the target, when the schema has the audit log. */
   readonly audit?: AuditVerification;
@@ -89,5 +94,12 @@ export interface TransferReport {
     readonly copied: number;
     readonly bytes: number;
     readonly seconds: number;
+  };
+  /** Seconds spent in each phase: checks and schema, copying, rebuilding search indexes, verifying. */
+  readonly phases: {
+    readonly prepare: number;
+    readonly copy: number;
+    readonly reindex: number;
+    readonly verify: number;
   };
 }
