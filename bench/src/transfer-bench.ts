@@ -24,6 +24,8 @@ export interface TransferRun {
   readonly verified: boolean;
   /** Seconds per phase (Switchyard only). */
   readonly phases?: TransferReport['phases'];
+  /** Of the copy phase, seconds spent loading search documents (Switchyard only). */
+  readonly searchSeconds?: number;
 }
 
 /** A SQLite file with `rows` rows of the demo schema (owners and search-indexed notes). */
@@ -80,6 +82,7 @@ export async function switchyardRun(
       rowsPerSecond: rows / seconds,
       verified: report.ok,
       phases: report.phases,
+      searchSeconds: report.searchIndexes.reduce((n, e) => n + e.seconds, 0),
     };
   } finally {
     await db.drop();
