@@ -12,7 +12,7 @@ import { SqliteStoreDriver } from './sqlite-driver.ts';
 import { classifySqliteError } from './sqlite-errors.ts';
 import { sqliteLockStorage } from './sqlite-lock-lease.ts';
 import { FTS_TABLES, sqliteSearch } from './sqlite-search.ts';
-import { parseSqliteUrl } from './sqlite-url.ts';
+import { parseSqliteUrl, type SqliteLocation } from './sqlite-url.ts';
 
 /** Options accepted in `openStore({ adapterOptions })`. */
 export interface SqliteAdapterOptions {
@@ -20,12 +20,21 @@ export interface SqliteAdapterOptions {
   busyTimeoutMs?: number;
 }
 
-function busyTimeout(context: AdapterOpenContext): number {
-  const value = (context.options as SqliteAdapterOptions).busyTimeoutMs ?? 5000;
-  if (!Number.isInteger(value) || value < 0) {
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+/** `?busy_timeout=` or `adapterOptions.busyTimeoutMs` (they must agree when both are given). */
+function busyTimeout(context: AdapterOpenContext, location: SqliteLocation): number {
+  const option = (context.options as SqliteAdapterOptions).busyTimeoutMs;
+  if (option !== undefined && (!Number.isInteger(option) || option < 0)) {
     throw new ConfigurationError('adapterOptions.busyTimeoutMs must be a non-negative integer.');
   }
-  return value;
+  const fromUrl = location.busyTimeoutMs;
+  if (option !== undefined && fromUrl !== undefined && option !== fromUrl) {
+    throw new ConfigurationError(
+      `busy_timeout=${fromUrl} in the URL and adapterOptions.busyTimeoutMs=${option} disagree; give one of them.`,
+    );
+  }
+  return fromUrl ?? option ?? DEFAULT_BUSY_TIMEOUT_MS;
 }
 
 export const sqliteAdapter: Adapter = {
@@ -44,8 +53,8 @@ export const sqliteAdapter: Adapter = {
   diagnose: diagnoseSqlite,
   ormOptions(context) {
     const location = parseSqliteUrl(context.url);
-    busyTimeout(context);
-    if (!location.memory) {
+    busyTimeout(context, location);
+    if (!location.memory && !location.readOnly) {
       try {
         mkdirSync(dirname(location.filename), { recursive: true });
       } catch (cause) {
@@ -57,6 +66,8 @@ export const sqliteAdapter: Adapter = {
     return {
       driver: SqliteDriver,
       dbName: location.filename,
+      // Read-only: opening must neither create the file nor change it (not even its journal mode).
+      ...(location.readOnly ? { driverOptions: { readonly: true, fileMustExist: true } } : {}),
       // MikroORM would drop the append-only guard's triggers (and the search index's) as triggers
       // the entities do not declare: Switchyard manages them itself.
       schemaGenerator: { skipTables: [FTS_TABLES], ignoreTriggers: true },
@@ -65,9 +76,11 @@ export const sqliteAdapter: Adapter = {
   async createDriver(orm: MikroORM, context) {
     const connection = orm.em.getConnection() as unknown as SqliteConnection;
     const db = await connection.getNativeClient();
+    const location = parseSqliteUrl(context.url);
     return new SqliteStoreDriver(db, {
-      busyTimeoutMs: busyTimeout(context),
-      memory: parseSqliteUrl(context.url).memory,
+      busyTimeoutMs: busyTimeout(context, location),
+      memory: location.memory,
+      readOnly: location.readOnly,
     });
   },
   classifyError: (error) => classifySqliteError(error),

@@ -23,6 +23,8 @@ export interface SqliteDriverOptions {
   /** How long a writer waits for another process's write lock before SQLITE_BUSY. */
   readonly busyTimeoutMs: number;
   readonly memory: boolean;
+  /** The file was opened read-only (`?mode=ro`): its journal mode is left as it is. */
+  readonly readOnly: boolean;
 }
 
 /**
@@ -38,7 +40,7 @@ export class SqliteStoreDriver implements Driver {
 
   constructor(db: Database, options: SqliteDriverOptions) {
     this.#db = db;
-    if (!options.memory) db.pragma('journal_mode = WAL');
+    if (!options.memory && !options.readOnly) db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
     // A REPLACE conflict resolution (`INSERT OR REPLACE`, `REPLACE INTO`) deletes the conflicting
@@ -190,6 +192,7 @@ export class SqliteStoreDriver implements Driver {
         synchronous: Number(pragma('synchronous')),
         foreign_keys: Number(pragma('foreign_keys')) === 1,
         busy_timeout: Number(pragma('busy_timeout')),
+        read_only: this.#db.readonly,
         file: this.#db.name,
       },
     };

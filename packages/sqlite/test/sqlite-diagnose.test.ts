@@ -111,7 +111,7 @@ describe('diagnose on a real database', () => {
     const dir = mkdtempSync(join(tmpdir(), 'switchyard-diagnose-'));
     const db = new Database(join(dir, 'app.sqlite'));
     try {
-      const driver = new SqliteStoreDriver(db, { busyTimeoutMs: 5000, memory: false });
+      const driver = new SqliteStoreDriver(db, { busyTimeoutMs: 5000, memory: false, readOnly: false });
       const findings = diagnoseSqlite(await driver.health());
       expect(findings.filter((f) => f.status !== 'ok')).toEqual([]);
     } finally {

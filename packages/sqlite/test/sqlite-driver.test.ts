@@ -39,7 +39,7 @@ describe('SqliteStoreDriver', () => {
 
   beforeEach(() => {
     db = new Database(':memory:');
-    driver = new SqliteStoreDriver(db, { busyTimeoutMs: 0, memory: true });
+    driver = new SqliteStoreDriver(db, { busyTimeoutMs: 0, memory: true, readOnly: false });
     db.exec('CREATE TABLE t (v INTEGER)');
   });
 

@@ -22,7 +22,7 @@ const opened: Opened[] = [];
 
 function open(path: string, busyTimeoutMs = 5000): Opened {
   const db = new Database(path);
-  const driver = new SqliteStoreDriver(db, { busyTimeoutMs, memory: path === ':memory:' });
+  const driver = new SqliteStoreDriver(db, { busyTimeoutMs, memory: path === ':memory:', readOnly: false });
   opened.push({ db, driver });
   return { db, driver };
 }

@@ -41,7 +41,7 @@ class Fixture {
   readonly dir = mkdtempSync(joinPath(tmpdir(), 'switchyard-search-'));
   readonly db = new Database(joinPath(this.dir, 'search.sqlite'));
   // The adapter's own driver: WAL, foreign_keys = ON and safe integers, as in a store.
-  readonly driver = new SqliteStoreDriver(this.db, { busyTimeoutMs: 1000, memory: false });
+  readonly driver = new SqliteStoreDriver(this.db, { busyTimeoutMs: 1000, memory: false, readOnly: false });
   readonly table = `s${process.pid.toString(36)}_${(counter++).toString(36)}`;
   readonly spec: SearchIndexSpec = {
     entity: 'Doc',
