@@ -1,4 +1,5 @@
 export type { BackendProvider, ContainerSpec, TestDatabase } from './backend-provider.ts';
+export { BulkItem, bulkColumns, bulkKinds, bulkSampleRows } from './bulk-load-fixture.ts';
 export {
   Account,
   conformanceSchema,
