@@ -123,10 +123,11 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
     const audit = pairs.some((p) => p.schema === AuditEvent) ? await target.audit.verify() : undefined;
     const indexed = performance.now();
     const check = options.verify !== false;
-    const verified = check ? await verifyAll(pairs, entities, sums, batchSize, progress) : entities;
-    const verifiedIndexes = check
-      ? await verifyAll(indexPairs, searchIndexes, sums, batchSize, progress)
-      : searchIndexes;
+    const all = check
+      ? await verifyAll([...pairs, ...indexPairs], [...entities, ...searchIndexes], sums, batchSize, progress)
+      : [...entities, ...searchIndexes];
+    const verified = all.slice(0, pairs.length);
+    const verifiedIndexes = all.slice(pairs.length);
     const totals = {
       rows: verified.reduce((n, e) => n + e.rows, 0),
       copied: verified.reduce((n, e) => n + e.copied, 0),
@@ -283,6 +284,9 @@ async function copyEntity(
   };
 }
 
+/** Tables verified at once: each reads on a connection of its own, so a server works on two. */
+const VERIFY_AT_ONCE = 2;
+
 async function verifyAll(
   pairs: readonly Pair[],
   entities: readonly EntityTransfer[],
@@ -290,14 +294,19 @@ async function verifyAll(
   batchSize: number,
   progress: (event: TransferProgress) => void,
 ): Promise<EntityTransfer[]> {
-  const verified: EntityTransfer[] = [];
-  for (const [i, pair] of pairs.entries()) {
-    const report = entities[i] as EntityTransfer;
-    const reportVerify = (done: number) =>
-      progress({ entity: pair.entity.name, phase: 'verify', done, total: report.rows });
-    const sourceSum = sums.get(pair.entity) ?? (await checksumOf(pair.source, batchSize, () => undefined));
-    const verification = await verifyEntity(pair.source, pair.target, sourceSum, batchSize, reportVerify);
-    verified.push({ ...report, verification });
-  }
+  const verified: EntityTransfer[] = new Array(pairs.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < pairs.length; i = next++) {
+      const pair = pairs[i] as Pair;
+      const report = entities[i] as EntityTransfer;
+      const reportVerify = (done: number) =>
+        progress({ entity: pair.entity.name, phase: 'verify', done, total: report.rows });
+      const sourceSum = sums.get(pair.entity) ?? (await checksumOf(pair.source, batchSize, () => undefined));
+      const verification = await verifyEntity(pair.source, pair.target, sourceSum, batchSize, reportVerify);
+      verified[i] = { ...report, verification };
+    }
+  };
+  await Promise.all(Array.from({ length: VERIFY_AT_ONCE }, worker));
   return verified;
 }
