@@ -15,6 +15,7 @@ import type { TenantPolicyDialect } from './tenancy/tenant-policy-dialect.ts';
 
 export { ServerLockSession } from './adapter-kit/server-lock-session.ts';
 export { serverLockStorage, takeSessionLock } from './adapter-kit/session-lock.ts';
+export { certificateRefusal } from './adapter-kit/tls-refusal.ts';
 export type { Capabilities } from './capabilities.ts';
 export { defaultCapabilities } from './capabilities.ts';
 export * from './errors.ts';
@@ -42,6 +43,7 @@ export { type CompiledQuery, compile, ident, join, raw, Sql, sql } from './sql/s
 export type { ValueCodec } from './sql/value-codec.ts';
 export { type ParsedUrl, parseDatabaseUrl, redactUrl } from './store/database-url.ts';
 export { readServerOptions, type ServerOptions } from './store/server-options.ts';
+export type { ServerTls, SslMode } from './store/server-tls.ts';
 export type { TenantPolicyDialect } from './tenancy/tenant-policy-dialect.ts';
 
 export type IsolationLevel = 'read committed' | 'repeatable read' | 'serializable';

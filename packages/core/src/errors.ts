@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'DEADLOCK'
   | 'SERIALIZATION_FAILURE'
   | 'LOCK_TIMEOUT'
+  | 'STATEMENT_TIMEOUT'
   | 'LOCK_LOST'
   | 'BUSY'
   | 'CONNECTION'
@@ -135,6 +136,14 @@ export class SerializationError extends RetryableError {
 
 export class LockTimeoutError extends RetryableError {
   override readonly code = 'LOCK_TIMEOUT' as const;
+}
+
+/**
+ * The server cancelled a statement that ran longer than the URL's `statement_timeout`. Not
+ * retryable: the same statement would run as long again.
+ */
+export class StatementTimeoutError extends SwitchyardError {
+  override readonly code = 'STATEMENT_TIMEOUT' as const;
 }
 
 /**

@@ -5,12 +5,13 @@ import type { PoolOptions } from 'mysql2';
 import { mariadbAppendOnly } from './mariadb-append-only.ts';
 import { mariadbCodec } from './mariadb-codec.ts';
 import { prepareMariadbColumn } from './mariadb-columns.ts';
+import { mysqlConnectionOptions } from './mariadb-connection-options.ts';
 import { diagnoseMariadb } from './mariadb-diagnose.ts';
 import { BINARY_COLLATION, mariadbDialect } from './mariadb-dialect.ts';
 import { MariadbStoreDriver } from './mariadb-driver.ts';
 import { classifyMariadbError } from './mariadb-errors.ts';
 import { mariadbSearch } from './mariadb-search.ts';
-import { configureConnection } from './mariadb-session.ts';
+import { configureConnection, sessionStatements } from './mariadb-session.ts';
 import { clientUrlOf, parseMariadbUrl } from './mariadb-url.ts';
 
 /**
@@ -50,7 +51,7 @@ export const mariadbAdapter: Adapter = {
   diagnose: diagnoseMariadb,
   ormOptions(context): Partial<Options> {
     const location = parseMariadbUrl(context.url);
-    const { poolMax: max } = readServerOptions(context, 'MariaDB');
+    const server = readServerOptions(context, 'MariaDB');
     return {
       driver: MariaDbDriver,
       clientUrl: clientUrlOf(context.url),
@@ -59,7 +60,12 @@ export const mariadbAdapter: Adapter = {
       ...(location.user ? { user: location.user } : {}),
       ...(location.password ? { password: location.password } : {}),
       dbName: location.database,
-      pool: { min: 0, max },
+      pool: {
+        min: 0,
+        max: server.poolMax,
+        // MikroORM passes it to mysql2 as `idleTimeout`, with `maxIdle` 0 so idle connections close.
+        ...(server.idleTimeoutMs === undefined ? {} : { idleTimeoutMillis: server.idleTimeoutMs }),
+      },
       // MikroORM writes `set names <charset>` before schema changes (on whichever pooled connection
       // runs it) and `default character set <charset> collate <collate>` after each CREATE TABLE:
       // carrying the collation in `charset` keeps both in the binary collation.
@@ -71,7 +77,7 @@ export const mariadbAdapter: Adapter = {
       // MikroORM would drop the append-only guard's triggers as triggers the entities do not
       // declare: Switchyard manages them itself.
       schemaGenerator: { ignoreTriggers: true },
-      driverOptions,
+      driverOptions: { ...driverOptions, ...mysqlConnectionOptions(server) },
     } as Partial<Options>;
   },
   async createDriver(orm: MikroORM, context) {
@@ -79,8 +85,10 @@ export const mariadbAdapter: Adapter = {
     // Creates the pool (no connection is opened before this: `ensureDatabase` is off), so the
     // listener sees every connection the pool ever opens, MikroORM's own included.
     const pool = await connection.getNativeClient();
-    pool.on('connection', configureConnection);
-    return new MariadbStoreDriver(pool, readServerOptions(context, 'MariaDB').poolMax);
+    const { poolMax, tls, statementTimeoutMs, applicationName } = readServerOptions(context, 'MariaDB');
+    const statements = sessionStatements(statementTimeoutMs);
+    pool.on('connection', (connection) => configureConnection(connection, statements));
+    return new MariadbStoreDriver(pool, { poolMax, sslMode: tls.mode, applicationName });
   },
   classifyError: (error) => classifyMariadbError(error),
 };

@@ -9,6 +9,7 @@ import {
   type IsolationLevel,
   type LockedSession,
   type LockRequest,
+  type SslMode,
   takeSessionLock,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolConnection } from 'mysql2';
@@ -17,11 +18,24 @@ import { affectedOf, getConnection, rowsOf, run } from './mariadb-statements.ts'
 
 const CLOSE_TIMEOUT_MS = 5000;
 
+/** `max_statement_time` (seconds) as PostgreSQL shows `statement_timeout`. */
+function statementTimeout(seconds: number): string {
+  return seconds > 0 ? `${Math.round(seconds * 1000)}ms` : '0';
+}
+
 const isolationSql: Record<IsolationLevel, string> = {
   'read committed': 'READ COMMITTED',
   'repeatable read': 'REPEATABLE READ',
   serializable: 'SERIALIZABLE',
 };
+
+/** The URL settings `health()` reports as they were asked for. */
+export interface MariadbDriverSettings {
+  readonly poolMax: number;
+  readonly sslMode: SslMode;
+  /** Sent as the `program_name` connection attribute, which the server shows only in performance_schema. */
+  readonly applicationName?: string | undefined;
+}
 
 /**
  * A Switchyard driver on the mysql2 pool MikroORM created. Statements outside a transaction take
@@ -29,12 +43,12 @@ const isolationSql: Record<IsolationLevel, string> = {
  */
 export class MariadbStoreDriver implements Driver {
   readonly #pool: Pool;
-  readonly #poolMax: number;
+  readonly #settings: MariadbDriverSettings;
   #closed: Promise<void> | undefined;
 
-  constructor(pool: Pool, poolMax: number) {
+  constructor(pool: Pool, settings: MariadbDriverSettings) {
     this.#pool = pool;
-    this.#poolMax = poolMax;
+    this.#settings = settings;
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
@@ -88,7 +102,9 @@ export class MariadbStoreDriver implements Driver {
           'DATABASE() AS `database`, @@character_set_database AS character_set_database, @@collation_database AS collation_database, ' +
           '@@GLOBAL.time_zone AS global_time_zone, @@system_time_zone AS system_time_zone, @@read_only AS read_only, ' +
           '@@innodb_ft_min_token_size AS innodb_ft_min_token_size, @@innodb_ft_max_token_size AS innodb_ft_max_token_size, ' +
-          '@@innodb_ft_cache_size AS innodb_ft_cache_size, ' +
+          '@@innodb_ft_cache_size AS innodb_ft_cache_size, @@max_statement_time AS max_statement_time, ' +
+          // Empty on a connection without TLS.
+          "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_STATUS WHERE VARIABLE_NAME = 'SSL_CIPHER') AS ssl_cipher, " +
           // NULL on servers without the variable (older than 10.6.18 / 10.11.8 / 11.4.2).
           "(SELECT VARIABLE_VALUE FROM information_schema.SESSION_VARIABLES WHERE VARIABLE_NAME = 'INNODB_SNAPSHOT_ISOLATION') AS innodb_snapshot_isolation",
         [],
@@ -114,7 +130,13 @@ export class MariadbStoreDriver implements Driver {
         innodb_ft_min_token_size: Number(row?.innodb_ft_min_token_size),
         innodb_ft_max_token_size: Number(row?.innodb_ft_max_token_size),
         innodb_ft_cache_size: Number(row?.innodb_ft_cache_size),
-        pool_max: this.#poolMax,
+        pool_max: this.#settings.poolMax,
+        // What the URL asked for, and whether this connection is encrypted.
+        ssl: this.#settings.sslMode,
+        ssl_encrypted: text('ssl_cipher') !== '',
+        // In PostgreSQL's notation ('200ms'; '0' when statements are never cancelled).
+        statement_timeout: statementTimeout(Number(row?.max_statement_time)),
+        application_name: this.#settings.applicationName ?? '',
       },
     };
   }

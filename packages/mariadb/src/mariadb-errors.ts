@@ -2,12 +2,14 @@ import {
   AuthenticationError,
   ConfigurationError,
   ConnectionError,
+  certificateRefusal,
   DeadlockError,
   DriverError,
   ForeignKeyError,
   LockTimeoutError,
   NotNullError,
   SerializationError,
+  StatementTimeoutError,
   type SwitchyardError,
   UniqueConstraintError,
   ValidationError,
@@ -48,6 +50,11 @@ const byErrno = new Map<number, (message: string, options: { cause: unknown }) =
   // "Record has changed since last read": under innodb_snapshot_isolation (see mariadb-session.ts),
   // a REPEATABLE READ or SERIALIZABLE transaction wrote a row changed since its snapshot.
   [1020, (m, o) => new SerializationError(`Serialization failure, retry the transaction: ${m}`, o)],
+  // max_statement_time (the URL's statement_timeout) exceeded.
+  [
+    1969,
+    (m, o) => new StatementTimeoutError(`MariaDB cancelled the statement after statement_timeout: ${m}`, o),
+  ],
   [1045, (m, o) => new AuthenticationError(`MariaDB refused the credentials: ${m}`, o)],
   [1698, (m, o) => new AuthenticationError(`MariaDB refused the credentials: ${m}`, o)],
   [1049, (m, o) => new ConfigurationError(`The database does not exist: ${m}`, o)],
@@ -108,8 +115,14 @@ export function classifyMariadbError(error: unknown): SwitchyardError {
         ? error.message
         : String(error);
   const options = { cause: error };
-  const refusal = appendOnlyRefusal(fields.errno, message, error);
+  const refusal = appendOnlyRefusal(fields.errno, message, error) ?? certificateRefusal(error, 'MariaDB');
   if (refusal) return refusal;
+  if (fields.code === 'HANDSHAKE_NO_SSL_SUPPORT') {
+    return new ConfigurationError(
+      `MariaDB does not accept TLS connections, and the URL's sslmode asks for one: turn on TLS on the server, or connect with sslmode=disable. (${message})`,
+      options,
+    );
+  }
   if (typeof fields.errno === 'number') {
     const make = byErrno.get(fields.errno);
     if (make) return make(message, options);

@@ -98,11 +98,20 @@ export class MariadbLockedSession extends ServerLockSession<unknown> {
     }
   }
 
-  /** GET_LOCK waits on the server, so the wait ends exactly at the timeout. */
+  /**
+   * GET_LOCK waits on the server, so the wait ends exactly at the timeout. The URL's
+   * `statement_timeout` (`max_statement_time`) does not apply to the wait: the lock's own timeout
+   * decides how long it is.
+   */
   protected async acquireLock(): Promise<void> {
     const request = this.#request;
     const seconds = Math.max(0, request.timeoutMs) / 1000;
-    const [row] = rowsOf(await this.run(`SELECT GET_LOCK(${KEY}, ?) AS got`, [request.name, seconds]));
+    const [row] = rowsOf(
+      await this.run(`SET STATEMENT max_statement_time = 0 FOR SELECT GET_LOCK(${KEY}, ?) AS got`, [
+        request.name,
+        seconds,
+      ]),
+    );
     const got = row?.got;
     if (got === null || got === undefined) {
       throw new Error(`GET_LOCK failed for the lock "${request.name}" (the server returned NULL).`);

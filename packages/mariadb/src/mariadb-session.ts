@@ -31,6 +31,15 @@ export const SESSION_STATEMENTS: readonly string[] = [
   SNAPSHOT_ISOLATION_STATEMENT,
 ];
 
+/**
+ * The session statements of a store whose URL sets `statement_timeout` (ms): MariaDB's
+ * `max_statement_time` is in seconds, fractions allowed, and cancels any statement (error 1969).
+ */
+export function sessionStatements(statementTimeoutMs: number | undefined): readonly string[] {
+  if (statementTimeoutMs === undefined) return SESSION_STATEMENTS;
+  return [...SESSION_STATEMENTS, `SET SESSION max_statement_time = ${statementTimeoutMs / 1000}`];
+}
+
 /** The part of a mysql2 pool connection that `configureConnection` uses. */
 export interface ConfigurableConnection {
   query(sql: string, callback: (error: unknown) => void): unknown;
@@ -43,9 +52,12 @@ export interface ConfigurableConnection {
  * cannot be configured is destroyed, which fails that caller's statement rather than running it
  * with the server's defaults.
  */
-export function configureConnection(connection: ConfigurableConnection): void {
+export function configureConnection(
+  connection: ConfigurableConnection,
+  statements: readonly string[] = SESSION_STATEMENTS,
+): void {
   let destroyed = false;
-  for (const statement of SESSION_STATEMENTS) {
+  for (const statement of statements) {
     connection.query(statement, (error: unknown) => {
       if (error && !destroyed) {
         destroyed = true;

@@ -8,6 +8,7 @@ import {
   LockTimeoutError,
   NotNullError,
   SerializationError,
+  StatementTimeoutError,
   UniqueConstraintError,
   ValidationError,
 } from '@switchyard/core/adapter';
@@ -38,6 +39,7 @@ describe('error classification', () => {
     [1292, ValidationError],
     [4025, ValidationError],
     [1792, ValidationError],
+    [1969, StatementTimeoutError],
     [1213, DeadlockError],
     [1205, LockTimeoutError],
     [1020, SerializationError],

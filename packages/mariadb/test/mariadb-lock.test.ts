@@ -56,7 +56,7 @@ function replica(url = database.url, connectionLimit = 2): { driver: MariadbStor
     flags: ['FOUND_ROWS'],
   });
   pool.on('connection', configureConnection);
-  const driver = new MariadbStoreDriver(pool, connectionLimit);
+  const driver = new MariadbStoreDriver(pool, { poolMax: connectionLimit, sslMode: 'disable' });
   drivers.push(driver);
   return { driver, pool };
 }

@@ -4,6 +4,7 @@ import { type Adapter, readServerOptions, serverLockStorage } from '@switchyard/
 import { postgresAppendOnly } from './postgres-append-only.ts';
 import { postgresCodec } from './postgres-codec.ts';
 import { preparePostgresColumn } from './postgres-columns.ts';
+import { pgConnectionOptions } from './postgres-connection-options.ts';
 import { diagnosePostgres } from './postgres-diagnose.ts';
 import { postgresDialect } from './postgres-dialect.ts';
 import { PostgresStoreDriver } from './postgres-driver.ts';
@@ -35,12 +36,16 @@ export const postgresAdapter: Adapter = {
   diagnose: diagnosePostgres,
   ormOptions(context): Partial<Options> {
     checkPostgresUrl(context.url);
-    const { poolMax: max } = readServerOptions(context, 'PostgreSQL');
+    const server = readServerOptions(context, 'PostgreSQL');
     return {
       driver: PostgreSqlDriver,
       clientUrl: context.url,
-      pool: { min: 0, max },
-      driverOptions: { options: SESSION_OPTIONS },
+      pool: {
+        min: 0,
+        max: server.poolMax,
+        ...(server.idleTimeoutMs === undefined ? {} : { idleTimeoutMillis: server.idleTimeoutMs }),
+      },
+      driverOptions: { ...pgConnectionOptions(server), options: SESSION_OPTIONS },
       // A mistyped database name must fail (3D000), not create a new empty database.
       ensureDatabase: false,
       // MikroORM would drop the append-only guard's triggers as triggers the entities do not
@@ -51,7 +56,8 @@ export const postgresAdapter: Adapter = {
   async createDriver(orm: MikroORM, context) {
     const connection = orm.em.getConnection() as unknown as PostgreSqlConnection;
     const pool = await connection.getNativeClient();
-    return new PostgresStoreDriver(pool, readServerOptions(context, 'PostgreSQL').poolMax);
+    const { poolMax, tls } = readServerOptions(context, 'PostgreSQL');
+    return new PostgresStoreDriver(pool, { poolMax, sslMode: tls.mode });
   },
   classifyError: (error, context) => classifyPostgresError(error, context.url),
 };

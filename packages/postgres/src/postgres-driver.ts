@@ -10,6 +10,7 @@ import {
   type IsolationLevel,
   type LockedSession,
   type LockRequest,
+  type SslMode,
   takeSessionLock,
 } from '@switchyard/core/adapter';
 import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
@@ -50,20 +51,26 @@ function run(
   });
 }
 
+/** The URL settings `health()` reports as they were asked for. */
+export interface PostgresDriverSettings {
+  readonly poolMax: number;
+  readonly sslMode: SslMode;
+}
+
 /**
  * Statements on the pg Pool that MikroORM created (one pool per store). A transaction holds one
  * pooled client from BEGIN until COMMIT or ROLLBACK.
  */
 export class PostgresStoreDriver implements Driver {
   readonly #pool: Pool;
-  readonly #poolMax: number;
+  readonly #settings: PostgresDriverSettings;
   /** Transactions and lock sessions holding a client. */
   readonly #open = new Set<{ discard(reason: Error): void }>();
   readonly #names = new StatementNames();
 
-  constructor(pool: Pool, poolMax: number) {
+  constructor(pool: Pool, settings: PostgresDriverSettings) {
     this.#pool = pool;
-    this.#poolMax = poolMax;
+    this.#settings = settings;
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
@@ -135,6 +142,9 @@ export class PostgresStoreDriver implements Driver {
               current_setting('default_transaction_read_only') AS default_transaction_read_only,
               pg_is_in_recovery() AS in_recovery,
               current_database() AS database,
+              current_setting('application_name') AS application_name,
+              current_setting('statement_timeout') AS statement_timeout,
+              COALESCE((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false) AS ssl_encrypted,
               EXISTS (SELECT 1 FROM pg_collation WHERE collname = $1) AS case_folding_collation
          FROM pg_database d WHERE d.datname = current_database()`,
       [CASE_FOLDING_COLLATION],
@@ -154,7 +164,13 @@ export class PostgresStoreDriver implements Driver {
         in_recovery: row.in_recovery === true,
         database: String(row.database),
         icu_case_folding: row.case_folding_collation === true,
-        pool_max: this.#poolMax,
+        pool_max: this.#settings.poolMax,
+        // What the URL asked for, and whether this connection is encrypted.
+        ssl: this.#settings.sslMode,
+        ssl_encrypted: row.ssl_encrypted === true,
+        // As the server reports them: '0' when statements are never cancelled.
+        statement_timeout: String(row.statement_timeout),
+        application_name: String(row.application_name),
       },
     };
   }

@@ -2,12 +2,14 @@ import {
   AuthenticationError,
   ConfigurationError,
   ConnectionError,
+  certificateRefusal,
   DeadlockError,
   DriverError,
   ForeignKeyError,
   LockTimeoutError,
   NotNullError,
   SerializationError,
+  StatementTimeoutError,
   type SwitchyardError,
   UniqueConstraintError,
   ValidationError,
@@ -94,8 +96,15 @@ export function classifyPostgresError(error: unknown, url = ''): SwitchyardError
   const { code, message: raw } = fieldsOf(error);
   const message = scrub(raw, passwordOf(url));
   const options = { cause: error };
-  const refusal = appendOnlyRefusal(error, code, message);
+  const refusal = appendOnlyRefusal(error, code, message) ?? certificateRefusal(error, 'PostgreSQL');
   if (refusal) return refusal;
+  // pg's own message (no code) when the URL asks for TLS and the server answered the SSLRequest with no.
+  if (/server does not support SSL/i.test(message)) {
+    return new ConfigurationError(
+      `PostgreSQL does not accept TLS connections, and the URL's sslmode asks for one: turn on ssl on the server, or connect with sslmode=disable. (${message})`,
+      options,
+    );
+  }
   switch (code) {
     case '23505':
       return new UniqueConstraintError(`Unique constraint violated: ${message}`, options);
@@ -118,6 +127,16 @@ export function classifyPostgresError(error: unknown, url = ''): SwitchyardError
       return new AuthenticationError(`PostgreSQL refused the credentials: ${message}`, options);
     case '3D000':
       return new ConfigurationError(`The database does not exist: ${message}`, options);
+    case '57014':
+      // query_canceled is also a cancel request (pg_cancel_backend, an aborted query): only the
+      // statement_timeout one is a timeout.
+      if (/statement timeout/i.test(message)) {
+        return new StatementTimeoutError(
+          `PostgreSQL cancelled the statement after statement_timeout: ${message}`,
+          options,
+        );
+      }
+      break;
     case '53300':
       return new ConnectionError(`PostgreSQL has no free connection slot: ${message}`, options);
   }

@@ -37,7 +37,10 @@ describe('PostgresStoreDriver transactions', () => {
     const { pool, released } = fakePool((sql) =>
       sql === 'COMMIT' ? { command: 'ROLLBACK', rows: [] } : { command: 'SELECT', rows: [], rowCount: 0 },
     );
-    const tx = await new PostgresStoreDriver(pool, 1).begin({ isolation: undefined, readOnly: false });
+    const tx = await new PostgresStoreDriver(pool, { poolMax: 1, sslMode: 'disable' }).begin({
+      isolation: undefined,
+      readOnly: false,
+    });
     await expect(tx.commit()).rejects.toThrow(/rolled back, not committed/);
     // The server ended the transaction: the connection goes back to the pool intact.
     expect(released).toEqual([undefined]);
@@ -45,7 +48,10 @@ describe('PostgresStoreDriver transactions', () => {
 
   test('a transaction refuses statements after it ended', async () => {
     const { pool } = fakePool(() => ({ command: 'COMMIT', rows: [], rowCount: 0 }));
-    const tx = await new PostgresStoreDriver(pool, 1).begin({ isolation: undefined, readOnly: false });
+    const tx = await new PostgresStoreDriver(pool, { poolMax: 1, sslMode: 'disable' }).begin({
+      isolation: undefined,
+      readOnly: false,
+    });
     await tx.commit();
     await expect(tx.query('SELECT 1', [])).rejects.toThrow('The transaction has already ended.');
   });

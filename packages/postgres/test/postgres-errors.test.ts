@@ -8,6 +8,7 @@ import {
   LockTimeoutError,
   NotNullError,
   SerializationError,
+  StatementTimeoutError,
   UniqueConstraintError,
   ValidationError,
 } from '@switchyard/core/adapter';
@@ -52,6 +53,22 @@ describe('error classification by SQLSTATE', () => {
     for (const code of ['40001', '40P01', '55P03', '08006'])
       expect(classifyPostgresError(pgError(code)).retryable).toBe(true);
     expect(classifyPostgresError(pgError('28P01')).retryable).toBe(false);
+  });
+});
+
+describe('statement timeout', () => {
+  test('57014 from statement_timeout is a StatementTimeoutError, not retryable', () => {
+    const classified = classifyPostgresError(
+      pgError('57014', 'canceling statement due to statement timeout'),
+    );
+    expect(classified).toBeInstanceOf(StatementTimeoutError);
+    expect(classified.retryable).toBe(false);
+  });
+
+  test('57014 from a cancel request is not a timeout', () => {
+    expect(classifyPostgresError(pgError('57014', 'canceling statement due to user request'))).toBeInstanceOf(
+      DriverError,
+    );
   });
 });
 

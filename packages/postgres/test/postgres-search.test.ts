@@ -44,7 +44,7 @@ beforeAll(async () => {
     max: 2,
     options: `${SESSION_OPTIONS} -c search_path=${SCHEMA}`,
   });
-  driver = new PostgresStoreDriver(pool, 2);
+  driver = new PostgresStoreDriver(pool, { poolMax: 2, sslMode: 'disable' });
 });
 
 afterAll(async () => {
