@@ -130,18 +130,41 @@ describe('URL parameters on MariaDB', () => {
     }
   });
 
-  test('sslmode=require on a server without TLS is a ConfigurationError saying so, without the password', async () => {
+  test('sslmode=require encrypts where the server has TLS, and where it has none is a ConfigurationError saying so, without the password', async () => {
+    if (tls) {
+      const encrypted = await openStore({
+        url: withQuery(database.url, 'sslmode=require'),
+        schema: [Item],
+        adapter: mariadbAdapter,
+      });
+      try {
+        expect((await encrypted.health()).settings).toMatchObject({ ssl: 'require', ssl_encrypted: true });
+      } finally {
+        await encrypted.close();
+      }
+      return;
+    }
     const url = new URL(withQuery(database.url, 'sslmode=require'));
     url.password = 'pw-s3cret-x';
     const error = await openError(url.toString());
-    if (tls) {
-      // A server with TLS gets as far as the credentials, which it refuses.
-      expect(error.message).not.toContain('pw-s3cret-x');
-      return;
-    }
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(/does not accept TLS connections.*sslmode=disable/);
     expect(error.message).not.toContain('pw-s3cret-x');
+  });
+
+  test('sslmode=verify-ca with sslrootcert set to the server certificate connects encrypted (or, without TLS on the server, is refused)', async () => {
+    const file = String((await selectOne(store, 'SELECT @@ssl_cert AS file')).file ?? '');
+    const url = withQuery(database.url, `sslmode=verify-ca&sslrootcert=${encodeURIComponent(file)}`);
+    if (!tls) {
+      expect(await openError(url)).toBeInstanceOf(ConfigurationError);
+      return;
+    }
+    const verified = await openStore({ url, schema: [Item], adapter: mariadbAdapter });
+    try {
+      expect((await verified.health()).settings).toMatchObject({ ssl: 'verify-ca', ssl_encrypted: true });
+    } finally {
+      await verified.close();
+    }
   });
 
   test('an unknown parameter is a ConfigurationError listing the known ones', async () => {
