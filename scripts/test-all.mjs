@@ -1,6 +1,7 @@
 // The whole test pipeline, run as `pnpm run test:all` (which `npm test` and .ci/run reach through
 // scripts/toolchain.mjs): build, typecheck, lint and format check (one turbo run), then every
-// package's tests, then `switchyard migrate check` on the demo.
+// package's tests, then `switchyard migrate check` on the demo, then the fault suite (alone: it
+// restarts the database servers).
 //
 // Each package's vitest writes .reports/vitest.json (see vitest.shared.ts). At the end the reports
 // are added up and the last line printed is `N passed, N failed, N skipped`. A failed build,
@@ -14,6 +15,7 @@ import { workspacePackageDirs } from './workspace-packages.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const reportPath = join('.reports', 'vitest.json');
+const faultsReportPath = join('.reports', 'vitest-faults.json');
 const env = { ...process.env, PATH: [join(root, 'node_modules', '.bin'), process.env.PATH].join(delimiter) };
 
 function say(message) {
@@ -29,8 +31,8 @@ function runStep(title, command, args) {
 }
 
 /** The parsed vitest JSON report of a package, undefined when absent, null when unreadable. */
-function readReport(dir) {
-  const file = join(dir, reportPath);
+function readReport(dir, path = reportPath) {
+  const file = join(dir, path);
   if (!existsSync(file)) return undefined;
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -74,13 +76,13 @@ const testsPassed = runStep('tests', 'turbo', [
 const totals = { passed: 0, failed: 0, skipped: 0 };
 const failuresBeforeTests = failures.length;
 const rows = [];
-for (const pkg of packages.filter((candidate) => candidate.hasTests)) {
-  const report = readReport(pkg.dir);
+/** Adds one vitest JSON report to the totals; a missing or failed run counts as one failure. */
+function addReport(name, report) {
   if (!report) {
     const problem = report === null ? 'unreadable test report' : 'no test report (tests did not run)';
-    failures.push(`${pkg.name}: ${problem}`);
-    rows.push([pkg.name, problem]);
-    continue;
+    failures.push(`${name}: ${problem}`);
+    rows.push([name, problem]);
+    return;
   }
   const passed = report.numPassedTests;
   const failed = report.numFailedTests;
@@ -91,10 +93,12 @@ for (const pkg of packages.filter((candidate) => candidate.hasTests)) {
   // No test failed, yet the run did: no test file found, a file that failed to load, an unhandled error.
   if (!report.success && failed === 0) {
     const why = report.testResults.length === 0 ? 'no test file ran' : 'test run failed outside any test';
-    failures.push(`${pkg.name}: ${why}`);
+    failures.push(`${name}: ${why}`);
   }
-  rows.push([pkg.name, `passed ${passed}  failed ${failed}  skipped ${skipped}`]);
+  rows.push([name, `passed ${passed}  failed ${failed}  skipped ${skipped}`]);
 }
+for (const pkg of packages.filter((candidate) => candidate.hasTests))
+  addReport(pkg.name, readReport(pkg.dir));
 if (!testsPassed && totals.failed === 0 && failures.length === failuresBeforeTests) {
   failures.push('turbo run test');
 }
@@ -112,6 +116,24 @@ if (runStep('demo migration history', 'pnpm', ['--filter', '@switchyard/demo', '
 // The same conformance test must have the same outcome on every backend that ran it.
 if (!runStep('parity across backends', 'node', [join('scripts', 'parity-table.mjs')])) {
   failures.push('parity');
+}
+
+// Last, alone: the fault suite restarts the local PostgreSQL and MariaDB servers (or skips, saying
+// why, where it cannot), so nothing else may be using them. Its report counts like a package's.
+const cli = packages.find((pkg) => pkg.name === '@switchyard/cli');
+if (cli) {
+  const faultsPassed = runStep('fault suite (restarts the database servers)', 'pnpm', [
+    '--filter',
+    '@switchyard/cli',
+    'run',
+    'test:faults',
+  ]);
+  const faultFailuresBefore = failures.length;
+  const faultTestsFailedBefore = totals.failed;
+  addReport('@switchyard/cli: fault suite', readReport(cli.dir, faultsReportPath));
+  if (!faultsPassed && totals.failed === faultTestsFailedBefore && failures.length === faultFailuresBefore) {
+    failures.push('fault suite');
+  }
 }
 
 say('results per package');

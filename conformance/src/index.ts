@@ -20,9 +20,12 @@ export {
   type LockReplica,
   signal,
 } from './driver-contract/lock-contract.ts';
+export { type FaultSuiteOptions, FaultWrite, runFaultSuite } from './faults/run-fault-suite.ts';
+export type { ServerRestarter } from './faults/server-restarter.ts';
 export type { Outcome, ParityEntry, ParityReport } from './parity-report.ts';
 export { type ConformanceOptions, runConformance } from './run-conformance.ts';
 export { searchExpr } from './search/search-expr-builders.ts';
+export { expectNoSecret } from './secret-scan.ts';
 export { prng } from './seeded-random.ts';
 export type { ConformanceTest, Suite, SuiteContext } from './suite-definition.ts';
 export { allSuites, type ConformanceTestId, type SuiteName } from './suites/index.ts';

@@ -1,4 +1,7 @@
-import type { BackendProvider, TestDatabase } from '@switchyard/conformance';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import type { BackendProvider, ServerRestarter, TestDatabase } from '@switchyard/conformance';
 import { type Connection, createConnection } from 'mysql2/promise';
 import { parseMariadbUrl } from './mariadb-url.ts';
 
@@ -98,5 +101,91 @@ export const mariadbProvider: BackendProvider = {
     const url = new URL(serverUrl);
     url.pathname = `/${encodeURIComponent(name)}`;
     return { url: url.toString(), drop: () => dropDatabase(serverUrl, name) };
+  },
+};
+
+const execute = promisify(execFile);
+const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '::1']);
+const RESTART_TIMEOUT_MS = 60_000;
+const MARIADBD = '/usr/sbin/mariadbd';
+const START_STOP_DAEMON = '/usr/sbin/start-stop-daemon';
+const MARIADB_ADMIN = '/usr/bin/mariadb-admin';
+
+/** True while a mariadbd started from MARIADBD runs on this machine. */
+async function daemonRunning(): Promise<boolean> {
+  try {
+    await execute(START_STOP_DAEMON, ['--status', '--exec', MARIADBD]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls `check` until it resolves true (or without error); rejects after `timeoutMs`. */
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = RESTART_TIMEOUT_MS,
+): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error;
+    }
+    if (performance.now() > deadline) {
+      throw new Error(`MariaDB: ${what} within ${timeoutMs} ms`, { cause: last });
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Restarts the local MariaDB daemon as `.ci/run` starts it: `mariadb-admin shutdown`, then
+ * `start-stop-daemon --start … mariadbd --user=mysql` (a plain daemon, not a systemd service), for
+ * the fault suite of `@switchyard/conformance`. Needs root; refuses a server on another host.
+ */
+export const mariadbRestarter: ServerRestarter = {
+  describe: 'mariadb-admin shutdown + start-stop-daemon',
+  async available(serverUrl) {
+    if (process.env.SWITCHYARD_FAULTS === 'off') return 'SWITCHYARD_FAULTS=off';
+    if (process.getuid?.() !== 0) return 'restarting the server needs root (run the tests as root)';
+    const missing = [MARIADBD, START_STOP_DAEMON, MARIADB_ADMIN].filter((command) => !existsSync(command));
+    if (missing.length > 0) return `${missing.join(', ')} not installed on this machine`;
+    const { host } = parseMariadbUrl(serverUrl);
+    if (!LOCAL_HOSTS.has(host)) {
+      return `the server (${host}) is not on this machine (a managed service or container cannot be restarted by the tests)`;
+    }
+    if (existsSync('/run/systemd/system')) {
+      return 'systemd runs here: MariaDB is a service, which the tests do not restart behind its back';
+    }
+    if (!(await daemonRunning())) return `no ${MARIADBD} runs on this machine`;
+    return undefined;
+  },
+  async restart(serverUrl) {
+    const location = parseMariadbUrl(serverUrl);
+    await execute(
+      MARIADB_ADMIN,
+      ['--protocol=tcp', '-h', location.host, '-P', String(location.port), '-u', location.user, 'shutdown'],
+      // The password through the environment, never on a command line others can read.
+      { env: { ...process.env, MYSQL_PWD: location.password ?? '' } },
+    );
+    await waitFor('the server did not stop', async () => !(await daemonRunning()));
+    await execute('/usr/bin/install', ['-d', '-o', 'mysql', '-g', 'mysql', '/run/mysqld']);
+    await execute(START_STOP_DAEMON, [
+      '--start',
+      '--oknodo',
+      '--background',
+      '--exec',
+      MARIADBD,
+      '--',
+      '--user=mysql',
+    ]);
+    await waitFor('the server did not answer again', async () => {
+      await mariadbProvider.check(serverUrl);
+      return true;
+    });
   },
 };

@@ -1,1 +1,1 @@
-export { mariadbProvider } from './mariadb-testing.ts';
+export { mariadbProvider, mariadbRestarter } from './mariadb-testing.ts';

@@ -1,1 +1,1 @@
-export { postgresProvider, withDatabase } from './postgres-testing.ts';
+export { postgresProvider, postgresRestarter, withDatabase } from './postgres-testing.ts';
