@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspect } from 'node:util';
 import {
   AuthenticationError,
   ConfigurationError,
@@ -19,6 +18,7 @@ import {
 } from '@switchyard/core';
 import { expect } from 'vitest';
 import { Account, conformanceSchema, Post, Sample } from '../conformance-schema.ts';
+import { expectNoSecret } from '../secret-scan.ts';
 import { defineSuite, type SuiteContext } from '../suite-definition.ts';
 import { expectError } from './expect-error.ts';
 import { compareCodePoints, newTag, shuffled } from './suite-helpers.ts';
@@ -28,26 +28,6 @@ const newPost = (account: string, title = 'post') => ({ account, title, seq: 1, 
 
 /** A password that must never appear in anything an error exposes. */
 const SECRET = 'sEcr3t-Pa55';
-
-/**
- * Asserts that nothing a caller could print — message, stack, `String()`, `util.inspect` and the
- * same for every `cause` — contains `secret`.
- */
-function expectNoSecret(error: unknown, secret: string): void {
-  const seen = new Set<unknown>();
-  let current: unknown = error;
-  for (let depth = 0; current !== undefined && current !== null && !seen.has(current) && depth < 8; depth++) {
-    seen.add(current);
-    if (current instanceof Error) {
-      expect(current.message, `message at depth ${depth}`).not.toContain(secret);
-      expect(current.stack ?? '', `stack at depth ${depth}`).not.toContain(secret);
-      if (current instanceof AggregateError) for (const e of current.errors) expectNoSecret(e, secret);
-    }
-    expect(String(current), `String() at depth ${depth}`).not.toContain(secret);
-    current = (current as { cause?: unknown }).cause;
-  }
-  expect(inspect(error, { depth: 8 }), 'util.inspect').not.toContain(secret);
-}
 
 /** The server URL with a password and other changes (server backends only). */
 function serverUrlWith(serverUrl: string, change: (url: URL) => void): string {

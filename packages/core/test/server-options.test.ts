@@ -1,6 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { ConfigurationError } from '../src/errors.ts';
 import { readServerOptions } from '../src/store/server-options.ts';
@@ -23,15 +24,16 @@ function refused(url: string, message: RegExp, ...hidden: string[]): void {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'sy-server-options-'));
+const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/tls/${name}`, import.meta.url));
+/** A self-signed certificate (also used as the CA) and its key; another key that matches nothing. */
+const ca = fixture('client.crt');
+const cert = fixture('client.crt');
+const key = fixture('client.key');
+const otherKey = fixture('other.key');
+/** A PEM-looking file OpenSSL cannot decode, holding a marker that must never be echoed. */
 const PEM_BODY = 'MIIBsecretsecretsecret';
-const pem = (name: string) => {
-  const path = join(dir, name);
-  writeFileSync(path, `-----BEGIN CERTIFICATE-----\n${PEM_BODY}\n-----END CERTIFICATE-----\n`);
-  return path;
-};
-const ca = pem('ca.pem');
-const cert = pem('client.pem');
-const key = pem('client.key');
+const garbled = join(dir, 'garbled.pem');
+writeFileSync(garbled, `-----BEGIN CERTIFICATE-----\n${PEM_BODY}\n-----END CERTIFICATE-----\n`);
 const notPem = join(dir, 'not-pem.txt');
 writeFileSync(notPem, 'hunter2-is-not-a-certificate');
 
@@ -135,7 +137,11 @@ describe('server options', () => {
       `postgres://h/db?sslmode=verify-full&sslrootcert=${ca}&sslcert=${cert}&sslkey=${key}`,
     ).tls;
     expect(tls.mode).toBe('verify-full');
-    for (const text of [tls.ca, tls.cert, tls.key]) expect(text).toContain(PEM_BODY);
+    expect(tls).toMatchObject({
+      ca: readFileSync(ca, 'utf8'),
+      cert: readFileSync(cert, 'utf8'),
+      key: readFileSync(key, 'utf8'),
+    });
   });
 
   test('verify-ca and verify-full without sslrootcert check against the built-in CAs (no ca given)', () => {
@@ -156,7 +162,24 @@ describe('server options', () => {
     refused(
       `postgres://h/db?sslmode=require&sslcert=${cert}&sslkey=${dir}`,
       /sslkey names ".*", which cannot be read \(EISDIR\)/,
+    );
+  });
+
+  test('a certificate or key OpenSSL cannot use is refused before connecting, by its error code, never its content', () => {
+    refused(
+      `postgres://h/db?sslmode=require&sslcert=${garbled}&sslkey=${key}`,
+      /TLS files of the URL .* cannot be used \(ERR_OSSL_[A-Z0-9_]+\)/,
       PEM_BODY,
+    );
+    refused(
+      `postgres://h/db?sslmode=verify-ca&sslrootcert=${garbled}`,
+      /cannot be used \(ERR_OSSL_[A-Z0-9_]+\)/,
+      PEM_BODY,
+    );
+    // A key that is not the certificate's own.
+    refused(
+      `postgres://h/db?sslmode=require&sslcert=${cert}&sslkey=${otherKey}`,
+      /cannot be used \(ERR_OSSL_/,
     );
   });
 
@@ -164,7 +187,9 @@ describe('server options', () => {
     refused(`postgres://h/db?sslmode=require&sslcert=${cert}`, /sslcert and sslkey must be given together/);
     refused(`postgres://h/db?sslmode=require&sslkey=${key}`, /sslcert and sslkey must be given together/);
     refused(`postgres://h/db?sslcert=${cert}&sslkey=${key}`, /need an sslmode other than disable/);
-    expect(read(`postgres://h/db?sslmode=require&sslcert=${cert}&sslkey=${key}`).tls.key).toContain(PEM_BODY);
+    expect(read(`postgres://h/db?sslmode=require&sslcert=${cert}&sslkey=${key}`).tls.key).toBe(
+      readFileSync(key, 'utf8'),
+    );
   });
 
   test('sslrootcert is refused where nothing checks against it (disable, require)', () => {

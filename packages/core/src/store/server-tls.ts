@@ -1,4 +1,6 @@
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { ConfigurationError } from '../errors.ts';
 
 /**
@@ -78,10 +80,35 @@ export function readServerTls(backend: string, parameters: TlsParameters): Serve
   if (sslcert !== undefined && mode === 'disable') {
     throw new ConfigurationError('The URL parameters sslcert and sslkey need an sslmode other than disable.');
   }
-  return {
+  const tls: ServerTls = {
     mode: mode as SslMode,
     ...(sslrootcert === undefined ? {} : { ca: readPem('sslrootcert', sslrootcert) }),
     ...(sslcert === undefined ? {} : { cert: readPem('sslcert', sslcert) }),
     ...(sslkey === undefined ? {} : { key: readPem('sslkey', sslkey) }),
   };
+  checkMaterial(tls);
+  return tls;
+}
+
+/**
+ * Builds the TLS context the drivers will build, so a certificate or key that OpenSSL cannot use
+ * (not base64, not a key, a key that does not match the certificate) is refused here, before any
+ * connection: a driver meets it in the middle of a handshake, where it can leave a socket behind.
+ * The message names OpenSSL's error code, never the files' content.
+ */
+function checkMaterial(tls: ServerTls): void {
+  if (tls.ca === undefined && tls.cert === undefined) return;
+  try {
+    // OpenSSL skips a CA it cannot read, which would only show later as a failed verification.
+    for (const block of tls.ca?.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ??
+      []) {
+      new X509Certificate(block);
+    }
+    createSecureContext({ ca: tls.ca, cert: tls.cert, key: tls.key });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    throw new ConfigurationError(
+      `The TLS files of the URL (sslrootcert, sslcert, sslkey) cannot be used${typeof code === 'string' ? ` (${code})` : ''}: check that they hold PEM certificates and the certificate's own private key.`,
+    );
+  }
 }
