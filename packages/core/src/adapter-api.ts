@@ -13,6 +13,7 @@ import type { SqlDialect } from './sql/sql-dialect.ts';
 import type { ValueCodec } from './sql/value-codec.ts';
 import type { TenantPolicyDialect } from './tenancy/tenant-policy-dialect.ts';
 
+export { acquireWithin, type PoolLimits } from './adapter-kit/pool-acquire.ts';
 export { ServerLockSession } from './adapter-kit/server-lock-session.ts';
 export { serverLockStorage, takeSessionLock } from './adapter-kit/session-lock.ts';
 export { certificateRefusal } from './adapter-kit/tls-refusal.ts';

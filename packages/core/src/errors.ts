@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'DEADLOCK'
   | 'SERIALIZATION_FAILURE'
   | 'LOCK_TIMEOUT'
+  | 'POOL_TIMEOUT'
   | 'STATEMENT_TIMEOUT'
   | 'LOCK_LOST'
   | 'BUSY'
@@ -136,6 +137,14 @@ export class SerializationError extends RetryableError {
 
 export class LockTimeoutError extends RetryableError {
   override readonly code = 'LOCK_TIMEOUT' as const;
+}
+
+/**
+ * Every connection of the store's pool stayed in use for the URL's `pool_timeout`. Retryable: the
+ * connections come back as the calls holding them finish.
+ */
+export class PoolTimeoutError extends RetryableError {
+  override readonly code = 'POOL_TIMEOUT' as const;
 }
 
 /**

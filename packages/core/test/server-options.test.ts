@@ -47,9 +47,10 @@ describe('server options', () => {
     expect(read('postgres://h/db?pool_max=7', { poolMax: 7 }).poolMax).toBe(7);
   });
 
-  test('without parameters every optional setting is absent and TLS is off', () => {
+  test('without parameters every optional setting is absent, the pool wait is 30 s and TLS is off', () => {
     expect(read('postgres://h/db')).toEqual({
       poolMax: 10,
+      poolTimeoutMs: 30000,
       idleTimeoutMs: undefined,
       connectTimeoutSeconds: undefined,
       statementTimeoutMs: undefined,
@@ -58,15 +59,18 @@ describe('server options', () => {
     });
   });
 
-  test('timeouts are read in their documented units: idle and statement in ms, connect in seconds', () => {
-    const options = read('postgres://h/db?idle_timeout=30000&connect_timeout=5&statement_timeout=250');
+  test('timeouts are read in their documented units: pool, idle and statement in ms, connect in seconds', () => {
+    const options = read(
+      'postgres://h/db?pool_timeout=300&idle_timeout=30000&connect_timeout=5&statement_timeout=250',
+    );
+    expect(options.poolTimeoutMs).toBe(300);
     expect(options.idleTimeoutMs).toBe(30000);
     expect(options.connectTimeoutSeconds).toBe(5);
     expect(options.statementTimeoutMs).toBe(250);
   });
 
   test('a timeout that is not a whole number from 1 up is refused, naming the parameter but not the value', () => {
-    for (const name of ['idle_timeout', 'connect_timeout', 'statement_timeout', 'pool_max']) {
+    for (const name of ['pool_timeout', 'idle_timeout', 'connect_timeout', 'statement_timeout', 'pool_max']) {
       for (const value of ['0', '-1', '2.5', '1e3', 'abc', '', '99999999999']) {
         refused(
           `postgres://u:s3cret@h/db?${name}=${value}`,
@@ -102,7 +106,7 @@ describe('server options', () => {
   test('an unknown URL parameter or option is refused, naming the known ones', () => {
     refused(
       'postgres://h/db?ssl=true',
-      /"ssl".*known: pool_max, idle_timeout, connect_timeout, statement_timeout, application_name, sslmode, sslrootcert, sslcert, sslkey/,
+      /"ssl".*known: pool_max, pool_timeout, idle_timeout, connect_timeout, statement_timeout, application_name, sslmode, sslrootcert, sslcert, sslkey/,
     );
     refused('postgres://h/db?p%40ss%3Aword=1', /a malformed name/, 'p@ss:word');
     expect(() => read('postgres://h/db', { poolSize: 3 })).toThrow(/"poolSize".*known: poolMax/);

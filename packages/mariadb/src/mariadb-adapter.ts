@@ -85,10 +85,13 @@ export const mariadbAdapter: Adapter = {
     // Creates the pool (no connection is opened before this: `ensureDatabase` is off), so the
     // listener sees every connection the pool ever opens, MikroORM's own included.
     const pool = await connection.getNativeClient();
-    const { poolMax, tls, statementTimeoutMs, applicationName } = readServerOptions(context, 'MariaDB');
+    const { poolMax, poolTimeoutMs, tls, statementTimeoutMs, applicationName } = readServerOptions(
+      context,
+      'MariaDB',
+    );
     const statements = sessionStatements(statementTimeoutMs);
     pool.on('connection', (connection) => configureConnection(connection, statements));
-    return new MariadbStoreDriver(pool, { poolMax, sslMode: tls.mode, applicationName });
+    return new MariadbStoreDriver(pool, { poolMax, poolTimeoutMs, sslMode: tls.mode, applicationName });
   },
   classifyError: (error) => classifyMariadbError(error),
 };

@@ -29,10 +29,12 @@ const isolationSql: Record<IsolationLevel, string> = {
   serializable: 'SERIALIZABLE',
 };
 
-/** The URL settings `health()` reports as they were asked for. */
+/** The URL settings `health()` reports as they were asked for, and the wait for a pooled connection. */
 export interface MariadbDriverSettings {
   readonly poolMax: number;
   readonly sslMode: SslMode;
+  /** `pool_timeout`: how long a call waits for a free connection before `PoolTimeoutError`. */
+  readonly poolTimeoutMs: number;
   /** Sent as the `program_name` connection attribute, which the server shows only in performance_schema. */
   readonly applicationName?: string | undefined;
 }
@@ -40,6 +42,7 @@ export interface MariadbDriverSettings {
 /**
  * A Switchyard driver on the mysql2 pool MikroORM created. Statements outside a transaction take
  * any pooled connection; a transaction holds one connection from `begin` until commit/rollback.
+ * Every connection is taken through `#connect`, so no call waits longer than `pool_timeout`.
  */
 export class MariadbStoreDriver implements Driver {
   readonly #pool: Pool;
@@ -52,15 +55,38 @@ export class MariadbStoreDriver implements Driver {
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
-    return rowsOf(await run(this.#pool, sql, params));
+    return rowsOf(await this.#statement(sql, params));
   }
 
   async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
-    return affectedOf(await run(this.#pool, sql, params));
+    return affectedOf(await this.#statement(sql, params));
+  }
+
+  #connect(): Promise<PoolConnection> {
+    return getConnection(this.#pool, this.#settings);
+  }
+
+  /**
+   * One statement on a connection of its own (what `pool.query` does, but with the bounded wait).
+   * The connection goes back to the pool unless mysql2 marked the error fatal (the connection is
+   * unusable).
+   */
+  async #statement(sql: string, params: readonly unknown[]): Promise<unknown> {
+    const connection = await this.#connect();
+    let broken = false;
+    try {
+      return await run(connection, sql, params);
+    } catch (error) {
+      broken = Boolean((error as { fatal?: unknown }).fatal);
+      throw error;
+    } finally {
+      if (broken) connection.destroy();
+      else connection.release();
+    }
   }
 
   async begin(options: BeginOptions): Promise<DriverTransaction> {
-    const connection = await getConnection(this.#pool);
+    const connection = await this.#connect();
     const transaction = new MariadbTransaction(connection);
     try {
       // SET TRANSACTION applies to the next transaction only, so a pooled connection keeps no trace.
@@ -82,7 +108,7 @@ export class MariadbStoreDriver implements Driver {
    * its own; the server releases it when that connection ends, so a crashed process never keeps it.
    */
   withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T> {
-    return MariadbLockedSession.run(this.#pool, { name, timeoutMs }, fn);
+    return MariadbLockedSession.run(() => this.#connect(), { name, timeoutMs }, fn);
   }
 
   /**
@@ -95,8 +121,7 @@ export class MariadbStoreDriver implements Driver {
 
   async health(): Promise<HealthInfo> {
     const [row] = rowsOf(
-      await run(
-        this.#pool,
+      await this.#statement(
         'SELECT VERSION() AS version, @@version_comment AS version_comment, @@character_set_connection AS character_set_connection, ' +
           '@@collation_connection AS collation_connection, @@time_zone AS time_zone, @@sql_mode AS sql_mode, @@tx_isolation AS tx_isolation, ' +
           'DATABASE() AS `database`, @@character_set_database AS character_set_database, @@collation_database AS collation_database, ' +

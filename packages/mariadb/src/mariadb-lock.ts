@@ -5,8 +5,8 @@ import {
   LockTimeoutError,
   ServerLockSession,
 } from '@switchyard/core/adapter';
-import type { Pool, PoolConnection } from 'mysql2';
-import { affectedOf, getConnection, rowsOf, run } from './mariadb-statements.ts';
+import type { PoolConnection } from 'mysql2';
+import { affectedOf, rowsOf, run } from './mariadb-statements.ts';
 
 export interface LockRequest {
   readonly name: string;
@@ -47,13 +47,13 @@ export class MariadbLockedSession extends ServerLockSession<unknown> {
     this.#request = request;
   }
 
-  /** Runs `fn` holding the lock `request.name` of the current database. */
+  /** Runs `fn` holding the lock `request.name` of the current database, on a connection from `connect`. */
   static async run<T>(
-    pool: Pool,
+    connect: () => Promise<PoolConnection>,
     request: LockRequest,
     fn: (session: LockedSession) => Promise<T>,
   ): Promise<T> {
-    return new MariadbLockedSession(await getConnection(pool), request).hold(fn);
+    return new MariadbLockedSession(await connect(), request).hold(fn);
   }
 
   protected async run(sql: string, params: readonly unknown[] = []): Promise<unknown> {

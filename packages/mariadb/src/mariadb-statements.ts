@@ -1,4 +1,4 @@
-import type { DriverRow, ExecuteResult } from '@switchyard/core/adapter';
+import { acquireWithin, type DriverRow, type ExecuteResult, type PoolLimits } from '@switchyard/core/adapter';
 import type { Pool, PoolConnection, QueryError } from 'mysql2';
 
 interface Queryable {
@@ -56,8 +56,13 @@ export function affectedOf(result: unknown): ExecuteResult {
   return { affectedRows: typeof affected === 'number' ? affected : 0 };
 }
 
-export function getConnection(pool: Pool): Promise<PoolConnection> {
-  return new Promise((resolve, reject) => {
+/**
+ * A pooled connection, or `PoolTimeoutError` when none is free within `limits.poolTimeoutMs`:
+ * mysql2's pool would queue the call forever.
+ */
+export function getConnection(pool: Pool, limits: PoolLimits): Promise<PoolConnection> {
+  const acquire = new Promise<PoolConnection>((resolve, reject) => {
     pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection)));
   });
+  return acquireWithin(acquire, (connection) => connection.release(), limits);
 }

@@ -160,7 +160,7 @@ describe('diagnose on the local server', () => {
       charset: 'UTF8MB4_BIN',
     });
     pool.on('connection', configureConnection);
-    const driver = new MariadbStoreDriver(pool, { poolMax: 1, sslMode: 'disable' });
+    const driver = new MariadbStoreDriver(pool, { poolMax: 1, sslMode: 'disable', poolTimeoutMs: 30_000 });
     try {
       const findings = diagnoseMariadb(await driver.health());
       expect(findings.filter((f) => f.status === 'fail')).toEqual([]);

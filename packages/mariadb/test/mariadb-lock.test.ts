@@ -56,7 +56,11 @@ function replica(url = database.url, connectionLimit = 2): { driver: MariadbStor
     flags: ['FOUND_ROWS'],
   });
   pool.on('connection', configureConnection);
-  const driver = new MariadbStoreDriver(pool, { poolMax: connectionLimit, sslMode: 'disable' });
+  const driver = new MariadbStoreDriver(pool, {
+    poolMax: connectionLimit,
+    sslMode: 'disable',
+    poolTimeoutMs: 30_000,
+  });
   drivers.push(driver);
   return { driver, pool };
 }

@@ -48,7 +48,7 @@ beforeAll(() => {
     flags: ['FOUND_ROWS'],
   });
   pool.on('connection', configureConnection);
-  driver = new MariadbStoreDriver(pool, { poolMax: 3, sslMode: 'disable' });
+  driver = new MariadbStoreDriver(pool, { poolMax: 3, sslMode: 'disable', poolTimeoutMs: 30_000 });
 });
 
 afterAll(async () => {

@@ -171,7 +171,7 @@ describe('URL parameters on MariaDB', () => {
     const error = await openError(withQuery(database.url, 'ssl=true'));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(
-      /Unknown MariaDB URL parameter "ssl"; known: pool_max, idle_timeout, connect_timeout, statement_timeout, application_name, sslmode, sslrootcert, sslcert, sslkey/,
+      /Unknown MariaDB URL parameter "ssl"; known: pool_max, pool_timeout, idle_timeout, connect_timeout, statement_timeout, application_name, sslmode, sslrootcert, sslcert, sslkey/,
     );
   });
 });

@@ -56,8 +56,8 @@ export const postgresAdapter: Adapter = {
   async createDriver(orm: MikroORM, context) {
     const connection = orm.em.getConnection() as unknown as PostgreSqlConnection;
     const pool = await connection.getNativeClient();
-    const { poolMax, tls } = readServerOptions(context, 'PostgreSQL');
-    return new PostgresStoreDriver(pool, { poolMax, sslMode: tls.mode });
+    const { poolMax, poolTimeoutMs, tls } = readServerOptions(context, 'PostgreSQL');
+    return new PostgresStoreDriver(pool, { poolMax, poolTimeoutMs, sslMode: tls.mode });
   },
   classifyError: (error, context) => classifyPostgresError(error, context.url),
 };

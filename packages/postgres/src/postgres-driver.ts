@@ -1,5 +1,6 @@
 import {
   type AcquiredLock,
+  acquireWithin,
   type BeginOptions,
   type BulkLoad,
   type Driver,
@@ -13,7 +14,7 @@ import {
   type SslMode,
   takeSessionLock,
 } from '@switchyard/core/adapter';
-import type { Pool, PoolClient, QueryConfig, QueryResult } from 'pg';
+import type { Pool, PoolClient, QueryResult } from 'pg';
 import { copyRows } from './postgres-bulk-load.ts';
 import { CASE_FOLDING_COLLATION } from './postgres-dialect.ts';
 import { isConnectionFault } from './postgres-errors.ts';
@@ -33,12 +34,8 @@ export function beginStatement(options: BeginOptions): string {
   return `BEGIN ISOLATION LEVEL ${level}${options.readOnly ? ' READ ONLY' : ''}`;
 }
 
-interface Queryable {
-  query(config: QueryConfig): Promise<QueryResult>;
-}
-
 function run(
-  target: Queryable,
+  target: PoolClient,
   names: StatementNames,
   text: string,
   params: readonly unknown[],
@@ -51,15 +48,18 @@ function run(
   });
 }
 
-/** The URL settings `health()` reports as they were asked for. */
+/** The URL settings `health()` reports as they were asked for, and the wait for a pooled client. */
 export interface PostgresDriverSettings {
   readonly poolMax: number;
   readonly sslMode: SslMode;
+  /** `pool_timeout`: how long a call waits for a free client before `PoolTimeoutError`. */
+  readonly poolTimeoutMs: number;
 }
 
 /**
  * Statements on the pg Pool that MikroORM created (one pool per store). A transaction holds one
- * pooled client from BEGIN until COMMIT or ROLLBACK.
+ * pooled client from BEGIN until COMMIT or ROLLBACK; a statement outside one holds a client for
+ * itself. Every client is taken through `#connect`, so no call waits longer than `pool_timeout`.
  */
 export class PostgresStoreDriver implements Driver {
   readonly #pool: Pool;
@@ -74,15 +74,43 @@ export class PostgresStoreDriver implements Driver {
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
-    return (await run(this.#pool, this.#names, sql, params)).rows;
+    return (await this.#statement(sql, params)).rows;
   }
 
   async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
-    return { affectedRows: (await run(this.#pool, this.#names, sql, params)).rowCount ?? 0 };
+    return { affectedRows: (await this.#statement(sql, params)).rowCount ?? 0 };
+  }
+
+  /** A pooled client, or `PoolTimeoutError` when none is free within `pool_timeout`. */
+  #connect(): Promise<PoolClient> {
+    return acquireWithin(this.#pool.connect(), (client) => client.release(), this.#settings);
+  }
+
+  /**
+   * One statement on a client of its own (what `pool.query` does, but with the bounded wait). The
+   * client goes back to the pool unless its connection broke; a failed statement alone leaves it
+   * usable, and keeps the statements it has prepared.
+   */
+  async #statement(sql: string, params: readonly unknown[]): Promise<QueryResult> {
+    const client = await this.#connect();
+    // A checked-out client whose connection breaks emits 'error', which would crash the process
+    // without a listener; the statement's own failure reports it.
+    const onError = () => undefined;
+    client.on('error', onError);
+    let broken: Error | undefined;
+    try {
+      return await run(client, this.#names, sql, params);
+    } catch (error) {
+      if (isConnectionFault(error)) broken = asError(error);
+      throw error;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
   }
 
   async begin(options: BeginOptions): Promise<DriverTransaction> {
-    const client = await this.#pool.connect();
+    const client = await this.#connect();
     try {
       await client.query(beginStatement(options));
     } catch (error) {
@@ -100,7 +128,7 @@ export class PostgresStoreDriver implements Driver {
    */
   async bulkLoad(load: BulkLoad): Promise<void> {
     if (load.rows.length === 0) return;
-    const client = await this.#pool.connect();
+    const client = await this.#connect();
     try {
       await copyRows(client, load);
     } catch (error) {
@@ -116,7 +144,7 @@ export class PostgresStoreDriver implements Driver {
    */
   withLock<T>(name: string, timeoutMs: number, fn: (session: LockedSession) => Promise<T>): Promise<T> {
     const request = { name, timeoutMs, deadline: performance.now() + timeoutMs };
-    return PostgresLockedSession.run(this.#pool, request, fn, this.#open);
+    return PostgresLockedSession.run(() => this.#connect(), request, fn, this.#open);
   }
 
   /**
@@ -128,9 +156,7 @@ export class PostgresStoreDriver implements Driver {
   }
 
   async health(): Promise<HealthInfo> {
-    const { rows } = await run(
-      this.#pool,
-      this.#names,
+    const { rows } = await this.#statement(
       `SELECT current_setting('server_version') AS server_version,
               current_setting('TimeZone') AS time_zone,
               current_setting('server_encoding') AS server_encoding,

@@ -5,7 +5,7 @@ import {
   LockTimeoutError,
   ServerLockSession,
 } from '@switchyard/core/adapter';
-import type { Pool, PoolClient, QueryResult } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import { isConnectionFault } from './postgres-errors.ts';
 import { switchyardTypes } from './postgres-type-parsers.ts';
 
@@ -53,16 +53,17 @@ export class PostgresLockedSession extends ServerLockSession<QueryResult> {
   }
 
   /**
-   * Runs `fn` holding the advisory lock `request.name`. The session is in `open` for as long as it
-   * holds a client, so the driver can discard it when the store closes meanwhile.
+   * Runs `fn` holding the advisory lock `request.name`, on a client from `connect` (the driver's
+   * bounded wait). The session is in `open` for as long as it holds a client, so the driver can
+   * discard it when the store closes meanwhile.
    */
   static async run<T>(
-    pool: Pool,
+    connect: () => Promise<PoolClient>,
     request: LockRequest,
     fn: (session: LockedSession) => Promise<T>,
     open: Set<{ discard(reason: Error): void }>,
   ): Promise<T> {
-    const session = new PostgresLockedSession(await pool.connect(), request);
+    const session = new PostgresLockedSession(await connect(), request);
     open.add(session);
     try {
       return await session.hold(fn);

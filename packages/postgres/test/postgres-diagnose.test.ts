@@ -126,7 +126,11 @@ describe('diagnose on the local server', () => {
   test('health() of a store connection has no failure', async () => {
     const pool = new pg.Pool({ connectionString: URL, max: 1, options: SESSION_OPTIONS });
     try {
-      const info = await new PostgresStoreDriver(pool, { poolMax: 1, sslMode: 'disable' }).health();
+      const info = await new PostgresStoreDriver(pool, {
+        poolMax: 1,
+        sslMode: 'disable',
+        poolTimeoutMs: 30_000,
+      }).health();
       const findings = diagnosePostgres(info);
       expect(findings.filter((f) => f.status === 'fail')).toEqual([]);
     } finally {

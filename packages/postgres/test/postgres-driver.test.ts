@@ -37,7 +37,11 @@ describe('PostgresStoreDriver transactions', () => {
     const { pool, released } = fakePool((sql) =>
       sql === 'COMMIT' ? { command: 'ROLLBACK', rows: [] } : { command: 'SELECT', rows: [], rowCount: 0 },
     );
-    const tx = await new PostgresStoreDriver(pool, { poolMax: 1, sslMode: 'disable' }).begin({
+    const tx = await new PostgresStoreDriver(pool, {
+      poolMax: 1,
+      sslMode: 'disable',
+      poolTimeoutMs: 30_000,
+    }).begin({
       isolation: undefined,
       readOnly: false,
     });
@@ -48,7 +52,11 @@ describe('PostgresStoreDriver transactions', () => {
 
   test('a transaction refuses statements after it ended', async () => {
     const { pool } = fakePool(() => ({ command: 'COMMIT', rows: [], rowCount: 0 }));
-    const tx = await new PostgresStoreDriver(pool, { poolMax: 1, sslMode: 'disable' }).begin({
+    const tx = await new PostgresStoreDriver(pool, {
+      poolMax: 1,
+      sslMode: 'disable',
+      poolTimeoutMs: 30_000,
+    }).begin({
       isolation: undefined,
       readOnly: false,
     });

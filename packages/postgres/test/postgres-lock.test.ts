@@ -39,7 +39,10 @@ function replica(url = database.url): { driver: PostgresStoreDriver; pool: pg.Po
   // An idle client whose connection is killed emits 'error' on the pool.
   pool.on('error', () => undefined);
   pools.push(pool);
-  return { driver: new PostgresStoreDriver(pool, { poolMax: 2, sslMode: 'disable' }), pool };
+  return {
+    driver: new PostgresStoreDriver(pool, { poolMax: 2, sslMode: 'disable', poolTimeoutMs: 30_000 }),
+    pool,
+  };
 }
 
 afterEach(async () => {

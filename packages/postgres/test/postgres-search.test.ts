@@ -44,7 +44,7 @@ beforeAll(async () => {
     max: 2,
     options: `${SESSION_OPTIONS} -c search_path=${SCHEMA}`,
   });
-  driver = new PostgresStoreDriver(pool, { poolMax: 2, sslMode: 'disable' });
+  driver = new PostgresStoreDriver(pool, { poolMax: 2, sslMode: 'disable', poolTimeoutMs: 30_000 });
 });
 
 afterAll(async () => {

@@ -181,7 +181,7 @@ describe('URL parameters on PostgreSQL', () => {
     const error = await openError(withQuery(database.url, 'ssl=true'));
     expect(error).toBeInstanceOf(ConfigurationError);
     expect(error.message).toMatch(
-      /Unknown PostgreSQL URL parameter "ssl"; known: pool_max, idle_timeout, connect_timeout, statement_timeout, application_name, sslmode, sslrootcert, sslcert, sslkey/,
+      /Unknown PostgreSQL URL parameter "ssl"; known: pool_max, pool_timeout, idle_timeout, connect_timeout, statement_timeout, application_name, sslmode, sslrootcert, sslcert, sslkey/,
     );
   });
 });

@@ -11,6 +11,11 @@ import { readServerTls, type ServerTls } from './server-tls.ts';
 export interface ServerOptions {
   /** Most connections the store's pool opens (`pool_max`). */
   readonly poolMax: number;
+  /**
+   * Milliseconds a call waits for a free pooled connection when all `poolMax` are in use, then
+   * fails with `PoolTimeoutError` (`pool_timeout`).
+   */
+  readonly poolTimeoutMs: number;
   /** Milliseconds an idle pooled connection is kept before it is closed (`idle_timeout`). */
   readonly idleTimeoutMs: number | undefined;
   /** Seconds to wait for a new connection before failing (`connect_timeout`, libpq's unit). */
@@ -26,6 +31,7 @@ export interface ServerOptions {
 /** Every URL query parameter a server adapter accepts. */
 const urlParameters = [
   'pool_max',
+  'pool_timeout',
   'idle_timeout',
   'connect_timeout',
   'statement_timeout',
@@ -41,6 +47,8 @@ type UrlParameter = (typeof urlParameters)[number];
 const optionNames = ['poolMax'] as const;
 
 const DEFAULT_POOL_MAX = 10;
+/** Long enough for a burst to drain, short enough that an exhausted pool is reported, not hung on. */
+const DEFAULT_POOL_TIMEOUT_MS = 30_000;
 /** The largest timeout every driver takes (a signed 32-bit count of milliseconds). */
 const MAX_MS = 2 ** 31 - 1;
 
@@ -127,6 +135,7 @@ export function readServerOptions(context: AdapterOpenContext, backend: string):
   }
   return {
     poolMax: urlPoolMax ?? optionPoolMax ?? DEFAULT_POOL_MAX,
+    poolTimeoutMs: urlInteger('pool_timeout', url.pool_timeout, MAX_MS) ?? DEFAULT_POOL_TIMEOUT_MS,
     idleTimeoutMs: urlInteger('idle_timeout', url.idle_timeout, MAX_MS),
     connectTimeoutSeconds: urlInteger('connect_timeout', url.connect_timeout, Math.floor(MAX_MS / 1000)),
     statementTimeoutMs: urlInteger('statement_timeout', url.statement_timeout, MAX_MS),

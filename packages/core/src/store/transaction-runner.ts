@@ -144,7 +144,8 @@ export class TransactionRunner {
     try {
       tx = await this.#driver.begin({ isolation: options.isolation, readOnly: options.readOnly ?? false });
     } catch (error) {
-      throw this.#adapter.classifyError(error, this.#context);
+      // A Switchyard error the driver raised itself (PoolTimeoutError) is already classified.
+      throw error instanceof SwitchyardError ? error : this.#adapter.classifyError(error, this.#context);
     }
     const ex = new Executor(this.#adapter, this.#context, tx, true);
     ex.callerDepth = () => {
