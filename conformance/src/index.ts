@@ -20,6 +20,7 @@ export {
   type LockReplica,
   signal,
 } from './driver-contract/lock-contract.ts';
+export { describePoolContract, type PoolContractOptions } from './driver-contract/pool-contract.ts';
 export { type FaultSuiteOptions, FaultWrite, runFaultSuite } from './faults/run-fault-suite.ts';
 export type { ServerRestarter } from './faults/server-restarter.ts';
 export type { Outcome, ParityEntry, ParityReport } from './parity-report.ts';
