@@ -18,6 +18,16 @@ import { affectedOf, getConnection, rowsOf, run } from './mariadb-statements.ts'
 
 const CLOSE_TIMEOUT_MS = 5000;
 
+/**
+ * Destroys a connection's socket with an error: mysql2 then fails every command still waiting on
+ * it (its own `destroy()` leaves them pending forever).
+ */
+function cut(connection: PoolConnection): void {
+  const socket = (connection as unknown as { stream?: { destroy(error?: Error): void } }).stream;
+  if (socket) socket.destroy(new Error('The store was closed while this connection was not answering.'));
+  else connection.destroy();
+}
+
 /** `max_statement_time` (seconds) as PostgreSQL shows `statement_timeout`. */
 function statementTimeout(seconds: number): string {
   return seconds > 0 ? `${Math.round(seconds * 1000)}ms` : '0';
@@ -49,9 +59,14 @@ export class MariadbStoreDriver implements Driver {
   readonly #settings: MariadbDriverSettings;
   #closed: Promise<void> | undefined;
 
+  /** Connections checked out of the pool right now: what `close()` destroys when they do not end. */
+  readonly #inUse = new Set<PoolConnection>();
+
   constructor(pool: Pool, settings: MariadbDriverSettings) {
     this.#pool = pool;
     this.#settings = settings;
+    pool.on('acquire', (connection: PoolConnection) => this.#inUse.add(connection));
+    pool.on('release', (connection: PoolConnection) => this.#inUse.delete(connection));
   }
 
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
@@ -168,12 +183,18 @@ export class MariadbStoreDriver implements Driver {
 
   /**
    * Ends the pool, open transactions' connections included (MikroORM's own close then finds it
-   * ended). Resolves even when a connection is broken: a connection that does not answer the quit
-   * message within a few seconds is left to its socket timeout.
+   * ended). Resolves within a few seconds even when a connection is wedged: a connection that has
+   * not answered the quit message by then is destroyed, failing what still waits on it.
    */
   close(): Promise<void> {
     this.#closed ??= new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, CLOSE_TIMEOUT_MS);
+      const timer = setTimeout(() => {
+        // A connection that never answered its QUIT (a wedged network, a frozen server) is cut:
+        // the calls still waiting on it fail instead of hanging, and the process can exit.
+        for (const connection of this.#inUse) cut(connection);
+        this.#inUse.clear();
+        resolve();
+      }, CLOSE_TIMEOUT_MS);
       timer.unref();
       const done = () => {
         clearTimeout(timer);
