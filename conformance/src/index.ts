@@ -23,6 +23,7 @@ export {
 export { describePoolContract, type PoolContractOptions } from './driver-contract/pool-contract.ts';
 export { type FaultSuiteOptions, FaultWrite, runFaultSuite } from './faults/run-fault-suite.ts';
 export type { ServerRestarter } from './faults/server-restarter.ts';
+export { type HeldTransaction, holdTransaction } from './held-transaction.ts';
 export type { Outcome, ParityEntry, ParityReport } from './parity-report.ts';
 export { type ConformanceOptions, runConformance } from './run-conformance.ts';
 export { searchExpr } from './search/search-expr-builders.ts';
@@ -35,3 +36,4 @@ export {
   type TransferBackend,
   type TransferConformanceOptions,
 } from './transfer/run-transfer-conformance.ts';
+export { withQuery } from './url-helpers.ts';

@@ -4,6 +4,7 @@ import { defineEntity, openStore, PoolTimeoutError, p, type Store } from '@switc
 import type { Adapter } from '@switchyard/core/adapter';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { BackendProvider, TestDatabase } from '../backend-provider.ts';
+import { withQuery } from '../url-helpers.ts';
 
 /**
  * Pool exhaustion on a server backend, written once: more concurrent calls than `pool_max` queue
@@ -25,12 +26,6 @@ const Item = defineEntity({
   tableName: 'pt_item',
   properties: { id: p.uuid().primary(), n: p.integer() },
 });
-
-function withQuery(url: string, parameters: string): string {
-  const parsed = new URL(url);
-  parsed.search = parameters;
-  return parsed.toString();
-}
 
 /** What `call` rejects with, and after how many milliseconds. */
 async function failure(call: () => Promise<unknown>): Promise<{ error: unknown; ms: number }> {

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
-import type { TestDatabase } from '@switchyard/conformance';
+import { holdTransaction, type TestDatabase } from '@switchyard/conformance';
 import { ConnectionError, defineEntity, openStore, p } from '@switchyard/core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mariadbAdapter } from '../src/mariadb-adapter.ts';
@@ -77,36 +77,18 @@ describe('close() with a wedged MariaDB connection', () => {
     relayed.port = String(await relay.listen());
     const store = await openStore({ url: relayed.toString(), schema: [Item], adapter: mariadbAdapter });
     await store.migrate();
-    let inside!: () => void;
-    const entered = new Promise<void>((resolve) => {
-      inside = resolve;
-    });
-    let frozenNow!: () => void;
-    const frozen = new Promise<void>((resolve) => {
-      frozenNow = resolve;
-    });
-    const stuck = store
-      .transaction(
-        async (tx) => {
-          await tx.repo(Item).insert({ n: 1 });
-          inside();
-          await frozen;
-          // Never answered: the relay passes nothing any more.
-          await tx.repo(Item).count();
-        },
-        { retry: false },
-      )
-      .catch((error: unknown) => error);
-    await entered;
+    // Never answered once its connection is wedged: the count after proceed().
+    const held = holdTransaction(store, Item, { n: 1 });
+    await held.entered;
     relay.freeze();
-    frozenNow();
+    held.proceed();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = performance.now();
     await store.close();
     // The driver waits up to 5 s for connections to end on their own, then cuts them.
     expect(performance.now() - started).toBeLessThan(6000);
     // The transaction's caller is not left hanging: its connection was cut.
-    expect(await stuck).toBeInstanceOf(ConnectionError);
+    expect(await held.outcome).toBeInstanceOf(ConnectionError);
     expect(performance.now() - started).toBeLessThan(6000);
   });
 });

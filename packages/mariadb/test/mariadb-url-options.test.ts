@@ -5,7 +5,7 @@
  * failures are typed and keep the password out.
  */
 import { randomBytes } from 'node:crypto';
-import type { TestDatabase } from '@switchyard/conformance';
+import { type TestDatabase, withQuery } from '@switchyard/conformance';
 import {
   ConfigurationError,
   defineEntity,
@@ -25,13 +25,6 @@ const Item = defineEntity({
   tableName: 'uo_item',
   properties: { id: p.uuid().primary(), n: p.integer() },
 });
-
-/** `url` with `parameters` as its query. */
-function withQuery(url: string, parameters: string): string {
-  const parsed = new URL(url);
-  parsed.search = parameters;
-  return parsed.toString();
-}
 
 /** What opening `url` throws. */
 async function openError(url: string): Promise<Error> {

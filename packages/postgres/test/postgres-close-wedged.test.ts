@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { TestDatabase } from '@switchyard/conformance';
+import { holdTransaction, type TestDatabase } from '@switchyard/conformance';
 import { defineEntity, openStore, p } from '@switchyard/core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -55,27 +55,9 @@ describe.skipIf(!serverUrl || reason !== '')(
     test('resolves within two seconds although the open transaction will never get an answer', async () => {
       const store = await openStore({ url: database.url, schema: [Item], adapter: postgresAdapter });
       await store.migrate();
-      let inside!: () => void;
-      const entered = new Promise<void>((resolve) => {
-        inside = resolve;
-      });
-      let frozenNow!: () => void;
-      const serverFrozen = new Promise<void>((resolve) => {
-        frozenNow = resolve;
-      });
-      const stuck = store
-        .transaction(
-          async (tx) => {
-            await tx.repo(Item).insert({ n: 1 });
-            inside();
-            await serverFrozen;
-            // Never answered: the server process is frozen.
-            await tx.repo(Item).count();
-          },
-          { retry: false },
-        )
-        .catch((error: unknown) => error);
-      await entered;
+      // Never answered once its connection is wedged: the count after proceed().
+      const held = holdTransaction(store, Item, { n: 1 });
+      await held.entered;
       const { rows } = await admin.query<{ pid: number }>(
         "SELECT pid FROM pg_stat_activity WHERE datname = $1 AND state LIKE 'idle in transaction%'",
         [new URL(database.url).pathname.slice(1)],
@@ -85,14 +67,14 @@ describe.skipIf(!serverUrl || reason !== '')(
         execFileSync('kill', ['-STOP', String(pid)]);
         frozen.push(pid);
       }
-      frozenNow();
+      held.proceed();
       // The count is on its way to a server that will not read it.
       await new Promise((resolve) => setTimeout(resolve, 100));
       const started = performance.now();
       await store.close();
       expect(performance.now() - started).toBeLessThan(2000);
       // The transaction's caller is not left hanging either: it fails.
-      expect(await stuck).toBeInstanceOf(Error);
+      expect(await held.outcome).toBeInstanceOf(Error);
     });
   },
 );
