@@ -176,7 +176,7 @@ export function booleanMatch(query: BenchQuery): string {
  * The adapter's relevance: for each distinct positive term, the summed weights of the fields it
  * occurs in (title 1, body 0.5), one MATCH per field and term. Returns the SQL and its values.
  */
-function booleanRelevance(query: BenchQuery): { sql: string; values: string[] } {
+export function booleanRelevance(query: BenchQuery): { sql: string; values: string[] } {
   const terms = distinct(query.terms.map(booleanTerm), (t) => t);
   const sql = terms
     .map(

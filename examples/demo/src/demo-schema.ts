@@ -10,11 +10,12 @@ export const Owner = defineEntity({
   },
 });
 
-// Titles weigh twice the body in search relevance.
+// Titles weigh twice the body in search relevance. The index serves an owner's notes newest first.
 export const Note = searchable(
   defineEntity({
     name: 'Note',
     tableName: 'demo_note',
+    indexes: [{ name: 'demo_note_owner_created_index', properties: ['owner', 'createdAt'] }],
     properties: {
       id: p.uuid().primary(),
       owner: () => p.manyToOne(Owner),

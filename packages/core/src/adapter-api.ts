@@ -61,6 +61,11 @@ export interface ExecuteResult {
 export interface DriverSession {
   /** Runs a statement that returns rows. Rejects with the driver's own error. */
   query(sql: string, params: readonly unknown[]): Promise<DriverRow[]>;
+  /**
+   * Optional: runs a statement that returns at most one row (a read or an `UPDATE … RETURNING` by
+   * primary key) and gives that row, where the driver has a cheaper call for it than `query`.
+   */
+  queryFirst?(sql: string, params: readonly unknown[]): Promise<DriverRow | undefined>;
   /** Runs a statement that returns no rows. */
   execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult>;
 }

@@ -19,6 +19,7 @@ const dialect: SqlDialect = {
   jsonScalarValue: (v) => sql`${v}`,
   jsonArrayContains: (c, _p, v) => sql`contains(${c}, ${v})`,
   forUpdateClause: 'FOR UPDATE',
+  updateReturning: true,
 };
 const codec = { encode: (_k: unknown, v: unknown) => v, decode: (_k: unknown, v: unknown) => v };
 const title: PropertyModel = {

@@ -147,4 +147,6 @@ export const mariadbDialect: SqlDialect = {
     return sql`(${array} AND EXISTS (SELECT 1 FROM JSON_TABLE(JSON_EXTRACT(${column}, ${p}), '$[*]' COLUMNS (sy_v JSON PATH '$')) AS sy_e WHERE ${match}))`;
   },
   forUpdateClause: 'FOR UPDATE',
+  // MariaDB has RETURNING for INSERT and DELETE only.
+  updateReturning: false,
 };

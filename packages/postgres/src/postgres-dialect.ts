@@ -116,4 +116,5 @@ export const postgresDialect: SqlDialect = {
     return sql`(${guarded(column, path, condition)})`;
   },
   forUpdateClause: 'FOR UPDATE',
+  updateReturning: true,
 };

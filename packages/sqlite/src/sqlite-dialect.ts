@@ -74,4 +74,5 @@ export const sqliteDialect: SqlDialect = {
   // Write transactions hold SQLite's database-wide write lock from BEGIN IMMEDIATE on, which is
   // at least as strong as locking the rows read.
   forUpdateClause: '',
+  updateReturning: true,
 };

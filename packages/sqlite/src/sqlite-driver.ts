@@ -73,6 +73,13 @@ export class SqliteStoreDriver implements Driver {
     return [];
   }
 
+  runQueryFirst(sql: string, params: readonly unknown[]): DriverRow | undefined {
+    const statement = this.#prepare(sql);
+    if (statement.reader) return statement.get(...params) as DriverRow | undefined;
+    statement.run(...params);
+    return undefined;
+  }
+
   runExecute(sql: string, params: readonly unknown[]): ExecuteResult {
     const statement = this.#prepare(sql);
     if (statement.reader) {
@@ -114,12 +121,26 @@ export class SqliteStoreDriver implements Driver {
     return run();
   }
 
+  /** Runs at once when no transaction holds the connection (the common case: no extra await). */
+  #now<T>(run: () => T): Promise<T> {
+    if (this.#held) return this.#outside(run);
+    try {
+      return Promise.resolve(run());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
   query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
-    return this.#outside(() => this.runQuery(sql, params));
+    return this.#now(() => this.runQuery(sql, params));
+  }
+
+  queryFirst(sql: string, params: readonly unknown[]): Promise<DriverRow | undefined> {
+    return this.#now(() => this.runQueryFirst(sql, params));
   }
 
   execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {
-    return this.#outside(() => this.runExecute(sql, params));
+    return this.#now(() => this.runExecute(sql, params));
   }
 
   /**
@@ -235,6 +256,11 @@ class SqliteTransaction implements DriverTransaction, DriverSession {
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
     this.#check();
     return this.#driver.runQuery(sql, params);
+  }
+
+  async queryFirst(sql: string, params: readonly unknown[]): Promise<DriverRow | undefined> {
+    this.#check();
+    return this.#driver.runQueryFirst(sql, params);
   }
 
   async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {

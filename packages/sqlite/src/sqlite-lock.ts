@@ -10,6 +10,8 @@ import type { Database } from 'better-sqlite3';
 /** Runs statements on the driver's connection (its prepared-statement cache included). */
 export interface StatementRunner {
   runQuery(sql: string, params: readonly unknown[]): DriverRow[];
+  /** The first row only: better-sqlite3's `get` is cheaper than `all` for a single row. */
+  runQueryFirst(sql: string, params: readonly unknown[]): DriverRow | undefined;
   runExecute(sql: string, params: readonly unknown[]): ExecuteResult;
 }
 
@@ -123,6 +125,11 @@ class SqliteLockedSession implements LockedSession {
   async query(sql: string, params: readonly unknown[]): Promise<DriverRow[]> {
     this.#check();
     return this.#runner.runQuery(sql, params);
+  }
+
+  async queryFirst(sql: string, params: readonly unknown[]): Promise<DriverRow | undefined> {
+    this.#check();
+    return this.#runner.runQueryFirst(sql, params);
   }
 
   async execute(sql: string, params: readonly unknown[]): Promise<ExecuteResult> {

@@ -9,6 +9,8 @@ export const STATEMENT_CACHE_SIZE = 500;
 export class LruCache<K, V> {
   readonly #capacity: number;
   readonly #entries = new Map<K, V>();
+  /** The key at the young end of `#entries`. */
+  #newest: K | undefined;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1)
@@ -24,9 +26,13 @@ export class LruCache<K, V> {
   get(key: K): V | undefined {
     const value = this.#entries.get(key);
     if (value === undefined) return undefined;
-    // A Map iterates in insertion order: re-inserting moves the key to the young end.
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
+    // A Map iterates in insertion order: re-inserting moves the key to the young end — unless it
+    // is there already, as when one statement runs many times in a row.
+    if (key !== this.#newest) {
+      this.#entries.delete(key);
+      this.#entries.set(key, value);
+      this.#newest = key;
+    }
     return value;
   }
 
@@ -34,6 +40,7 @@ export class LruCache<K, V> {
   set(key: K, value: V): void {
     this.#entries.delete(key);
     this.#entries.set(key, value);
+    this.#newest = key;
     while (this.#entries.size > this.#capacity) {
       const oldest = this.#entries.keys().next().value as K;
       this.#entries.delete(oldest);
@@ -46,5 +53,6 @@ export class LruCache<K, V> {
 
   clear(): void {
     this.#entries.clear();
+    this.#newest = undefined;
   }
 }

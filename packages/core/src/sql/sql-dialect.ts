@@ -58,4 +58,9 @@ export interface SqlDialect {
 
   /** Suffix that locks the selected rows until the transaction ends, or '' where locking is implicit. */
   readonly forUpdateClause: string;
+  /**
+   * True when `UPDATE … RETURNING <columns>` returns the updated rows: an update then reads its
+   * row back in the same statement, without a transaction around an UPDATE and a SELECT.
+   */
+  readonly updateReturning: boolean;
 }

@@ -15,7 +15,7 @@ import { normalizeValue } from '../schema/value-validation.ts';
 import type { SearchIndexWriter } from '../search/index-writer.ts';
 import { insertStatement, rowsPerInsert } from '../sql/insert-statement.ts';
 import type { SqlDialect } from '../sql/sql-dialect.ts';
-import { ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
+import { compile, ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
 import type { ValueCodec } from '../sql/value-codec.ts';
 import type { TenantBinding } from '../tenancy/tenant-binding.ts';
 import type { RowCodec } from './row-codec.ts';
@@ -58,13 +58,27 @@ export class RepositoryImpl {
   readonly #table: Sql;
   readonly #columns: Sql;
   readonly #pk: PropertyModel;
+  /** The primary key as `#byId` validates an id: never null. */
+  readonly #pkRequired: PropertyModel;
+  /**
+   * `get`'s statement, compiled once: point reads are the hottest path, and the same string on
+   * every call also spares the driver's statement cache hashing a new one.
+   */
+  readonly #getText: string;
 
   constructor(entity: EntityModel, ctx: RepositoryContext) {
     this.#entity = entity;
     this.#ctx = ctx;
-    this.#table = ident(entity.table);
-    this.#columns = join(entity.properties.map((p) => ident(p.column)));
+    // Quoted once: these identifiers are in every statement of the repository.
+    const quote = (name: string) => ctx.dialect.quoteIdent(name);
+    this.#table = raw(quote(entity.table));
+    this.#columns = raw(entity.properties.map((p) => quote(p.column)).join(', '));
     this.#pk = entity.primaryKey;
+    this.#pkRequired = { ...entity.primaryKey, nullable: false };
+    this.#getText = compile(
+      sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${ident(this.#pk.column)} = ${null}`,
+      ctx.dialect,
+    ).sql;
   }
 
   #prepareInsert(data: unknown): Plain {
@@ -153,10 +167,14 @@ export class RepositoryImpl {
     );
   }
 
+  /** The id validated and encoded for the primary key column. */
+  #key(id: unknown): unknown {
+    return this.#ctx.rows.encode(this.#pk, normalizeValue(this.#entity, this.#pkRequired, id));
+  }
+
   /** `<primary key> = <id>`, the id validated first. */
   #byId(id: unknown): Sql {
-    const normalized = normalizeValue(this.#entity, { ...this.#pk, nullable: false }, id);
-    return sql`${ident(this.#pk.column)} = ${this.#ctx.rows.encode(this.#pk, normalized)}`;
+    return sql`${ident(this.#pk.column)} = ${this.#key(id)}`;
   }
 
   #lockSuffix(forUpdate: boolean | undefined, executor: Executor): Sql {
@@ -171,10 +189,14 @@ export class RepositoryImpl {
 
   async get(id: string, options: { forUpdate?: boolean } = {}): Promise<Plain | null> {
     const lock = this.#lockSuffix(options.forUpdate, this.#ctx.executor());
-    const rows = await this.#ctx.run((ex) =>
-      ex.query(sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${this.#where(this.#byId(id))}${lock}`),
+    const plain = !options.forUpdate && !this.#ctx.tenant;
+    const first = await this.#ctx.run((ex) =>
+      ex.queryFirst(
+        plain
+          ? { sql: this.#getText, params: [this.#key(id)] }
+          : sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${this.#where(this.#byId(id))}${lock}`,
+      ),
     );
-    const first = rows[0];
     return first ? this.#ctx.rows.decode(this.#entity, first) : null;
   }
 
@@ -250,6 +272,16 @@ export class RepositoryImpl {
     });
     if (version) sets.push(sql`${ident(version.column)} = ${ident(version.column)} + 1`);
     const byId = this.#byId(id);
+    if (sets.length > 0 && this.#ctx.dialect.updateReturning && !this.#ctx.search?.touches(patch)) {
+      // One statement changes and reads the row: nothing else needs to be atomic with it.
+      return this.#ctx.run(async (ex) => {
+        const row = await ex.queryFirst(
+          sql`UPDATE ${this.#table} SET ${join(sets)} WHERE ${this.#where(byId)}${this.#versionGuard(expected)} RETURNING ${this.#columns}`,
+        );
+        if (!row) return this.#explainMiss(ex, id, expected);
+        return this.#ctx.rows.decode(this.#entity, row);
+      });
+    }
     return this.#ctx.atomic(async (ex) => {
       if (sets.length > 0) {
         const result = await ex.execute(

@@ -5,7 +5,7 @@ import {
   TransactionEndedError,
   ValidationError,
 } from '../errors.ts';
-import { compile, type Sql } from '../sql/sql-fragment.ts';
+import { type CompiledQuery, compile, Sql } from '../sql/sql-fragment.ts';
 
 /**
  * Where statements run right now: the driver, or an open transaction. Every driver error leaves
@@ -40,12 +40,27 @@ export class Executor {
     return this.savepointDepth >= 0;
   }
 
-  async query(fragment: Sql): Promise<DriverRow[]> {
+  /** Runs a statement: a fragment, or one compiled ahead (see `RepositoryImpl`'s statements). */
+  async query(statement: Sql | CompiledQuery): Promise<DriverRow[]> {
     this.assertUsable();
     this.#assertInnermost();
-    const { sql, params } = compile(fragment, this.#adapter.dialect);
+    const { sql, params } = statement instanceof Sql ? compile(statement, this.#adapter.dialect) : statement;
     try {
       return await this.session.query(sql, params);
+    } catch (error) {
+      throw this.#failed(error);
+    }
+  }
+
+  /** Runs a statement that returns at most one row, and gives that row. */
+  async queryFirst(statement: Sql | CompiledQuery): Promise<DriverRow | undefined> {
+    const session = this.session;
+    if (!session.queryFirst) return (await this.query(statement))[0];
+    this.assertUsable();
+    this.#assertInnermost();
+    const { sql, params } = statement instanceof Sql ? compile(statement, this.#adapter.dialect) : statement;
+    try {
+      return await session.queryFirst(sql, params);
     } catch (error) {
       throw this.#failed(error);
     }
