@@ -9,7 +9,7 @@ import { type BenchBackend, benchBackends } from './backends.ts';
 import type { ContenderName } from './contenders/contender.ts';
 import { type OrmBackendResult, ormBench } from './contenders/orm-bench.ts';
 import { ormChartSvg } from './contenders/orm-chart.ts';
-import { ormTable, ratioRows } from './contenders/orm-report.ts';
+import { ormNotes, ormTable, ratioRows } from './contenders/orm-report.ts';
 import { ISSUE_SIZE, scaled } from './contenders/orm-workload.ts';
 import { CONTENDERS } from './contenders/registry.ts';
 import { type SearchLoadResult, searchLoad } from './search-load.ts';
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     'transfer-rounds': { type: 'string', default: '2' },
     'orm-rounds': { type: 'string', default: '3' },
     'orm-scale': { type: 'string', default: '1' },
+    'orm-search-seconds': { type: 'string', default: '600' },
     contenders: { type: 'string', default: Object.keys(CONTENDERS).join(',') },
   },
 });
@@ -346,7 +347,7 @@ if (scenarios.includes('transfer')) {
 
 if (scenarios.includes('orm')) {
   const rounds = Number(values['orm-rounds']);
-  const scale = Number(values['orm-scale']);
+  const searchSeconds = Number(values['orm-search-seconds']);
   const names = values.contenders.split(',') as ContenderName[];
   for (const name of names) {
     if (!(name in CONTENDERS))
@@ -354,49 +355,29 @@ if (scenarios.includes('orm')) {
   }
   if (names[0] !== 'switchyard')
     throw new Error('The contender list starts with switchyard: the others are checked against it.');
-  const size = scaled(ISSUE_SIZE, scale);
+  const size = scaled(ISSUE_SIZE, Number(values['orm-scale']));
   const results: OrmBackendResult[] = [];
   for (const backend of backends) {
-    results.push(
-      await ormBench(
-        backend,
-        names.map((n) => CONTENDERS[n]),
-        size,
-        rounds,
-      ),
+    const result = await ormBench(
+      backend,
+      names.map((n) => CONTENDERS[n]),
+      size,
+      rounds,
+      { searchSeconds },
     );
-    writeFileSync(
-      join(out, `orm-${backend.name}.svg`),
-      await ormChartSvg(results.at(-1) as OrmBackendResult),
+    results.push(result);
+    writeFileSync(join(out, `orm-${backend.name}.svg`), await ormChartSvg(result));
+    // Written after every backend, so a run stopped part-way keeps what it measured.
+    const { columns, rows } = ormTable(results);
+    report(
+      'orm',
+      `Switchyard against the raw drivers, MikroORM and Drizzle (${measured})`,
+      columns,
+      rows,
+      { size, rounds, searchSeconds, results, ratios: ratioRows(results) },
+      ormNotes(results, size, rounds),
     );
   }
-  const { columns, rows } = ormTable(results);
-  const disagreements = results.flatMap((r) => r.disagreements);
-  report(
-    'orm',
-    `Switchyard against the raw drivers, MikroORM and Drizzle (${measured})`,
-    columns,
-    rows,
-    { size, rounds, results, ratios: ratioRows(results) },
-    [
-      `Medians of ${rounds} rounds on the demo schema, contenders interleaved per operation (each round started by`,
-      'another contender). Throughput per second: rows for insertMany and stream, calls otherwise. A ratio is',
-      "Switchyard's time ÷ the other contender's for the same work (below 1: Switchyard is faster). Targets:",
-      'raw driver ≤ 1.25 for insertMany and stream, ≤ 1.5 for get, page and update; below 1 against MikroORM;',
-      '≤ 1.1 against Drizzle. Search has no raw-driver target; the others run the hand-written SQL.',
-      '',
-      `Workload: insertMany of ${size.inserts} notes in batches of ${size.insertBatch} (with their search documents), ${size.pointReads} gets by id,`,
-      `${size.pages} pages (owner + tag, newest first, ${size.pageSize} rows), ${size.updates} updates with an expected version, streaming`,
-      `${size.streamRows} rows (batches of ${size.streamBatch}), ${size.searches} searches over ${size.searchDocuments} documents (${size.searchLimit} hits).`,
-      '',
-      disagreements.length === 0
-        ? 'Every contender returned the same results as Switchyard on the checked inputs before timing.'
-        : `Contenders disagreed with Switchyard: ${disagreements.length} (see orm.json).`,
-      '',
-      ...backends.map((b) => `![${b.name}](orm-${b.name}.svg)`),
-      '',
-    ],
-  );
 }
 
 console.log(pc.dim(`results written to ${out}`));

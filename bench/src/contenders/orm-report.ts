@@ -1,5 +1,6 @@
 import type { ContenderName } from './contender.ts';
 import { type Measurement, OPERATIONS, type Operation, type OrmBackendResult, UNIT } from './orm-bench.ts';
+import type { OrmWorkloadSize } from './orm-workload.ts';
 
 /** The issue's targets, as ratios of Switchyard's time to the other contender's (lower is better). */
 const TARGETS: Partial<Record<Exclude<ContenderName, 'switchyard'>, Partial<Record<Operation, number>>>> = {
@@ -80,4 +81,37 @@ export function ormTable(results: readonly OrmBackendResult[]): { columns: strin
     }),
   );
   return { columns, rows };
+}
+
+/** What the Markdown report says under its table: method, workload, agreement, rounds, charts. */
+export function ormNotes(
+  results: readonly OrmBackendResult[],
+  size: OrmWorkloadSize,
+  rounds: number,
+): string[] {
+  const disagreements = results.flatMap((r) => r.disagreements);
+  const searchRounds = results.map(
+    (r) => `${r.backend} ${r.measurements.switchyard?.search?.secondsPerRound.length ?? 0}`,
+  );
+  return [
+    `Medians of ${rounds} timed rounds after an untimed warm-up round on a fifth of the workload, on the demo`,
+    'schema; per operation the contenders take turns, each round and operation started by another one.',
+    "Throughput per second: rows for insertMany and stream, calls otherwise. A ratio is Switchyard's time ÷",
+    "the other contender's for the same work (below 1: Switchyard is faster). Targets: raw driver ≤ 1.25 for",
+    'insertMany and stream, ≤ 1.5 for get, page and update; below 1 against MikroORM; ≤ 1.1 against Drizzle.',
+    '',
+    `Workload: insertMany of ${size.inserts} notes in batches of ${size.insertBatch} (with their search documents), ${size.pointReads} gets`,
+    `by id, ${size.pages} pages (owner + tag, newest first, ${size.pageSize} rows), ${size.updates} updates with an expected version,`,
+    `streaming ${size.streamRows} rows (batches of ${size.streamBatch}), ${size.searches} searches over ${size.searchDocuments} documents (${size.searchLimit} hits). The`,
+    'contenders other than Switchyard run the hand-written search SQL (built outside the timing) and take the',
+    'ids of the whole rows it returns; Switchyard decodes the rows. Search rounds stop at a time budget',
+    `(rounds run: ${searchRounds.join(', ')}).`,
+    '',
+    disagreements.length === 0
+      ? 'Before timing, every contender returned the same results as Switchyard on the checked inputs.'
+      : `Contenders disagreed with Switchyard: ${disagreements.length} (see orm.json).`,
+    '',
+    ...results.map((r) => `![${r.backend}](orm-${r.backend}.svg)`),
+    '',
+  ];
 }

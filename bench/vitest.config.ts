@@ -1,0 +1,3 @@
+import { defineSwitchyardVitestConfig } from '../vitest.shared.ts';
+
+export default defineSwitchyardVitestConfig();
