@@ -192,14 +192,14 @@ export async function ormBench(
           if (r >= 0) record(c, op, count, s);
         }
       };
+      // Each contender inserts notes of its own, generated before the timing starts.
+      for (const [i, c] of contenders.entries()) {
+        inserted.set(c, [
+          ...notes(owners, roundSize.inserts, { seed: 1000 + r * 10 + i, searchCorpus: false }),
+        ]);
+      }
       await each('insertMany', roundSize.inserts, async (c) => {
-        const batch = [
-          ...notes(owners, roundSize.inserts, {
-            seed: 1000 + r * 10 + contenders.indexOf(c),
-            searchCorpus: false,
-          }),
-        ];
-        inserted.set(c, batch);
+        const batch = inserted.get(c) ?? [];
         for (let i = 0; i < batch.length; i += roundSize.insertBatch)
           await c.insertMany(batch.slice(i, i + roundSize.insertBatch));
       });

@@ -6,6 +6,7 @@ import {
 } from 'mysql2/promise';
 import type { ConnectionTarget } from './connection-target.ts';
 import type { Contender, NewNote, NoteRow } from './contender.ts';
+import { keyset } from './keyset-stream.ts';
 import { searchDocument } from './search-document.ts';
 
 /** A `demo_note` row as mysql2 returns it with `dateStrings` and `jsonStrings`. */
@@ -159,14 +160,12 @@ export async function rawMariadbContender(
         }
         return (await notes(GET, [id]))[0] as NoteRow;
       }),
-    async *stream(batchSize) {
-      let batch = await notes(FIRST_BATCH, [batchSize]);
-      while (batch.length > 0) {
-        yield* batch;
-        if (batch.length < batchSize) return;
-        batch = await notes(NEXT_BATCH, [(batch[batch.length - 1] as NoteRow).id, batchSize]);
-      }
-    },
+    stream: (batchSize) =>
+      keyset(
+        batchSize,
+        (limit) => notes(FIRST_BATCH, [limit]),
+        (after, limit) => notes(NEXT_BATCH, [after, limit]),
+      ),
     async search(query) {
       const params = query.statement.params as readonly ExecuteValues[];
       const [rows] = await connection.execute<RowDataPacket[]>(query.statement.sql, [...params]);

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ConnectionTarget } from './connection-target.ts';
 import type { Contender, NewNote, NoteRow } from './contender.ts';
+import { keyset } from './keyset-stream.ts';
 import { searchDocument } from './search-document.ts';
 
 // Aliased to NoteRow's keys: pg already returns uuid as text, jsonb parsed, timestamptz as a Date,
@@ -103,14 +104,12 @@ export async function rawPostgresContender(
       if (!row) throw new Error(`Note ${id} is missing or not at version ${expectedVersion}`);
       return row;
     },
-    async *stream(batchSize) {
-      let batch = await rows(FIRST_BATCH, [batchSize]);
-      while (batch.length > 0) {
-        yield* batch;
-        if (batch.length < batchSize) return;
-        batch = await rows(NEXT_BATCH, [(batch[batch.length - 1] as NoteRow).id, batchSize]);
-      }
-    },
+    stream: (batchSize) =>
+      keyset(
+        batchSize,
+        (limit) => rows(FIRST_BATCH, [limit]),
+        (after, limit) => rows(NEXT_BATCH, [after, limit]),
+      ),
     async search(query) {
       const { rows: hits } = await client.query<{ id: string }>({
         ...searchStatement(query.statement.sql),

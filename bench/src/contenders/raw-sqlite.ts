@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import type { ConnectionTarget } from './connection-target.ts';
 import type { Contender, NewNote, NoteRow } from './contender.ts';
+import { keyset } from './keyset-stream.ts';
 import { searchDocument } from './search-document.ts';
 
 /** A `demo_note` row as SQLite stores it: epoch milliseconds, 0/1, JSON text. */
@@ -127,14 +128,12 @@ export async function rawSqliteContender(
       if (!row) throw new Error(`Note ${id} is missing or not at version ${expectedVersion}`);
       return noteOf(row);
     },
-    async *stream(batchSize) {
-      let rows = firstBatch.all(batchSize);
-      while (rows.length > 0) {
-        for (const row of rows) yield noteOf(row);
-        if (rows.length < batchSize) return;
-        rows = nextBatch.all((rows[rows.length - 1] as NoteRecord).id, batchSize);
-      }
-    },
+    stream: (batchSize) =>
+      keyset(
+        batchSize,
+        (limit) => firstBatch.all(limit).map(noteOf),
+        (after, limit) => nextBatch.all(after, limit).map(noteOf),
+      ),
     async search(query) {
       const rows = searchStatement(query.statement.sql).all(...query.statement.params);
       return rows.map((r) => String(r.id));

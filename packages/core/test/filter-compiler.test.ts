@@ -1,26 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import type { SqlDialect } from '../src/adapter-api.ts';
 import { ValidationError } from '../src/errors.ts';
 import { escapeLike, FilterCompiler } from '../src/query/filter-compiler.ts';
 import type { EntityModel, PropertyModel } from '../src/schema/entity-model.ts';
-import { compile, sql } from '../src/sql/sql-fragment.ts';
+import { compile } from '../src/sql/sql-fragment.ts';
+import { dialect } from './fixtures/fake-dialect.ts';
 
-// A fake dialect: the compiler's output is pure text, so this is a unit test of core's logic only.
-const dialect: SqlDialect = {
-  quoteIdent: (n) => `"${n}"`,
-  placeholder: () => '?',
-  orderTerm: (e) => e,
-  like: (e, p) => sql`${e} LIKE ${p}`,
-  lower: (e) => sql`lower(${e})`,
-  comparable: (_k, e) => e,
-  comparableValue: (_k, v) => sql`${v}`,
-  jsonExists: (c) => sql`exists(${c})`,
-  jsonScalar: (c) => c,
-  jsonScalarValue: (v) => sql`${v}`,
-  jsonArrayContains: (c, _p, v) => sql`contains(${c}, ${v})`,
-  forUpdateClause: 'FOR UPDATE',
-  updateReturning: true,
-};
 const codec = { encode: (_k: unknown, v: unknown) => v, decode: (_k: unknown, v: unknown) => v };
 const title: PropertyModel = {
   name: 'title',

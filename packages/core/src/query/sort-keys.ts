@@ -83,10 +83,11 @@ export function resolveSortKeys(
   return keys;
 }
 
+/** Whether a sort key's expression can be NULL: a JSON path can always miss. */
+const nullable = (key: SortKey): boolean => key.path !== undefined || key.prop.nullable;
+
 export function orderByClause(keys: readonly SortKey[], dialect: SqlDialect): Sql {
-  return join(
-    keys.map((k) => dialect.orderTerm(k.expr, k.direction, k.path !== undefined || k.prop.nullable)),
-  );
+  return join(keys.map((k) => dialect.orderTerm(k.expr, k.direction, nullable(k))));
 }
 
 /** The value a sort key sorts on, read from a decoded row (JS form). */
@@ -128,10 +129,12 @@ export function afterPredicate(
     const v = values[i];
     let after: Sql | undefined;
     if (key.direction === 'asc') {
-      after =
-        v === null
-          ? undefined
-          : sql`(${key.expr} > ${sortOperand(key, v, dialect, codec)} OR ${key.expr} IS NULL)`;
+      // Without the NULL alternative on a key that cannot be NULL, the comparison stays an index
+      // range: `OR … IS NULL` made SQLite sort every remaining row for each page of a stream.
+      if (v !== null) {
+        const greater = sql`${key.expr} > ${sortOperand(key, v, dialect, codec)}`;
+        after = nullable(key) ? sql`(${greater} OR ${key.expr} IS NULL)` : greater;
+      }
     } else {
       after =
         v === null ? sql`${key.expr} IS NOT NULL` : sql`${key.expr} < ${sortOperand(key, v, dialect, codec)}`;

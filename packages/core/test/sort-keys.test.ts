@@ -1,0 +1,38 @@
+import { describe, expect, test } from 'vitest';
+import { afterPredicate, type SortKey } from '../src/query/sort-keys.ts';
+import type { PropertyModel } from '../src/schema/entity-model.ts';
+import { compile, ident } from '../src/sql/sql-fragment.ts';
+import { dialect } from './fixtures/fake-dialect.ts';
+
+const codec = { encode: (_k: unknown, v: unknown) => v, decode: (_k: unknown, v: unknown) => v };
+const property = (name: string, nullable: boolean): PropertyModel =>
+  ({ name, column: name, kind: 'string', nullable }) as PropertyModel;
+const key = (name: string, nullable: boolean, direction: 'asc' | 'desc'): SortKey => ({
+  prop: property(name, nullable),
+  direction,
+  path: undefined,
+  as: 'string',
+  expr: ident(name),
+  signature: `${name}:${direction}`,
+});
+const after = (keys: SortKey[], values: unknown[]) =>
+  compile(afterPredicate(keys, values, dialect, codec), dialect);
+
+describe('afterPredicate (keyset pagination)', () => {
+  test('a key that cannot be NULL stays a plain comparison, which an index can serve as a range', () => {
+    expect(after([key('id', false, 'asc')], ['k'])).toEqual({ sql: '(("id" > ?))', params: ['k'] });
+  });
+
+  test('a nullable ascending key also takes the NULLs, which sort last', () => {
+    expect(after([key('title', true, 'asc'), key('id', false, 'asc')], ['t', 'k'])).toEqual({
+      sql: '((("title" > ? OR "title" IS NULL)) OR ("title" = ? AND "id" > ?))',
+      params: ['t', 't', 'k'],
+    });
+  });
+
+  test('after a NULL of a nullable descending key come the rows where it is not NULL', () => {
+    expect(after([key('title', true, 'desc'), key('id', false, 'desc')], [null, 'k']).sql).toBe(
+      '(("title" IS NOT NULL) OR ("title" IS NULL AND "id" < ?))',
+    );
+  });
+});
