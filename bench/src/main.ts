@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { isDeepStrictEqual, parseArgs } from 'node:util';
 import Table from 'cli-table3';
 import pc from 'picocolors';
 import { type BenchBackend, benchBackends } from './backends.ts';
@@ -356,26 +356,36 @@ if (scenarios.includes('orm')) {
   if (names[0] !== 'switchyard')
     throw new Error('The contender list starts with switchyard: the others are checked against it.');
   const size = scaled(ISSUE_SIZE, Number(values['orm-scale']));
+  // A run of some backends (`--only`) keeps the last results of the others when they measured the
+  // same workload; each backend's results name when and at which commit they were measured.
+  const previous = existsSync(join(out, 'orm.json'))
+    ? (JSON.parse(readFileSync(join(out, 'orm.json'), 'utf8')) as {
+        size?: unknown;
+        rounds?: unknown;
+        results?: OrmBackendResult[];
+      })
+    : {};
+  const kept =
+    isDeepStrictEqual(previous.size, size) && previous.rounds === rounds
+      ? (previous.results ?? []).filter((r) => !backends.some((b) => b.name === r.backend))
+      : [];
+  const order = benchBackends().map((b) => b.name);
   const results: OrmBackendResult[] = [];
   for (const backend of backends) {
-    const result = await ormBench(
-      backend,
-      names.map((n) => CONTENDERS[n]),
-      size,
-      rounds,
-      { searchSeconds },
-    );
+    const contenders = names.map((n) => CONTENDERS[n]);
+    const result = { ...(await ormBench(backend, contenders, size, rounds, { searchSeconds })), measured };
     results.push(result);
     writeFileSync(join(out, `orm-${backend.name}.svg`), await ormChartSvg(result));
     // Written after every backend, so a run stopped part-way keeps what it measured.
-    const { columns, rows } = ormTable(results);
+    const all = [...kept, ...results].sort((a, b) => order.indexOf(a.backend) - order.indexOf(b.backend));
+    const { columns, rows } = ormTable(all);
     report(
       'orm',
-      `Switchyard against the raw drivers, MikroORM and Drizzle (${measured})`,
+      `Switchyard against the raw drivers, MikroORM and Drizzle (latest: ${measured})`,
       columns,
       rows,
-      { size, rounds, searchSeconds, results, ratios: ratioRows(results) },
-      ormNotes(results, size, rounds),
+      { size, rounds, searchSeconds, results: all, ratios: ratioRows(all) },
+      ormNotes(all, size, rounds),
     );
   }
 }

@@ -48,6 +48,8 @@ export interface OrmBackendResult {
   readonly measurements: Partial<Record<ContenderName, Partial<Record<Operation, Measurement>>>>;
   /** Operations where a contender's results differed from Switchyard's before timing. */
   readonly disagreements: string[];
+  /** When, on which Node and commit (set by the report). */
+  readonly measured?: string;
 }
 
 const migrations = fileURLToPath(new URL('../migrations', import.meta.resolve('@switchyard/demo/schema')));

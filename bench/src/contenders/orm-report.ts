@@ -107,6 +107,8 @@ export function ormNotes(
     'ids of the whole rows it returns; Switchyard decodes the rows. Search rounds stop at a time budget',
     `(rounds run: ${searchRounds.join(', ')}).`,
     '',
+    `Measured: ${results.map((r) => `${r.backend} ${r.measured ?? ''}`).join('; ')}.`,
+    '',
     disagreements.length === 0
       ? 'Before timing, every contender returned the same results as Switchyard on the checked inputs.'
       : `Contenders disagreed with Switchyard: ${disagreements.length} (see orm.json).`,

@@ -58,6 +58,12 @@ export interface SearchDialect {
    */
   hits(spec: SearchIndexSpec, query: SearchExpr): Sql;
   /**
+   * Optional: the join core puts between `hits` and the entity's table (default `JOIN`), for a
+   * planner that would otherwise start from an index of the filter and probe the hits for each
+   * row the filter keeps (SQLite: `CROSS JOIN`, which keeps the written order).
+   */
+  readonly hitsJoin?: string;
+  /**
    * Optional: statements that drop the native full-text index of an (empty) index table before
    * many documents are loaded (`suspend`), and build it again afterwards in one pass (`resume`,
    * idempotent, run even when nothing was suspended). The index table and its rows stay; between

@@ -72,7 +72,7 @@ export class SearchRunner {
     const pk = entity.primaryKey;
     const columns = join(entity.properties.map((p) => sql`${raw('b.')}${ident(p.column)}`));
     const rows = await executor.query(
-      sql`SELECT ${columns}, ${raw('h.')}${ident('sy_rel')} FROM (${this.#parts.dialect.hits(model.spec, expr)}) ${raw('h')} JOIN ${ident(entity.table)} ${raw('b')} ON ${raw('b.')}${ident(pk.column)} = ${raw('h.')}${ident('sy_id')} WHERE ${join(conditions, ' AND ')} ORDER BY ${raw('h.')}${ident('sy_rel')} DESC, ${raw('b.')}${ident(pk.column)} ASC LIMIT ${raw(String(limit + 1))}`,
+      sql`SELECT ${columns}, ${raw('h.')}${ident('sy_rel')} FROM (${this.#parts.dialect.hits(model.spec, expr)}) ${raw('h')} ${raw(this.#parts.dialect.hitsJoin ?? 'JOIN')} ${ident(entity.table)} ${raw('b')} ON ${raw('b.')}${ident(pk.column)} = ${raw('h.')}${ident('sy_id')} WHERE ${join(conditions, ' AND ')} ORDER BY ${raw('h.')}${ident('sy_rel')} DESC, ${raw('b.')}${ident(pk.column)} ASC LIMIT ${raw(String(limit + 1))}`,
     );
     const more = rows.length > limit;
     const hits = rows.slice(0, limit).map((row) => {
