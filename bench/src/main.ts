@@ -363,11 +363,20 @@ if (scenarios.includes('orm')) {
         size?: unknown;
         rounds?: unknown;
         results?: OrmBackendResult[];
+        measuredAt?: string;
+        node?: string;
+        commit?: string;
       })
     : {};
   const kept =
     isDeepStrictEqual(previous.size, size) && previous.rounds === rounds
-      ? (previous.results ?? []).filter((r) => !backends.some((b) => b.name === r.backend))
+      ? (previous.results ?? [])
+          .filter((r) => !backends.some((b) => b.name === r.backend))
+          .map((r) => ({
+            ...r,
+            measured:
+              r.measured ?? `${previous.measuredAt}, Node ${previous.node}, commit ${previous.commit}`,
+          }))
       : [];
   const order = benchBackends().map((b) => b.name);
   const results: OrmBackendResult[] = [];
