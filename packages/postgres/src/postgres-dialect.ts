@@ -111,9 +111,12 @@ export const postgresDialect: SqlDialect = {
   // `@>` is type-strict (1 is not "1") and, with a one-element array on the right, only matches
   // elements of the outer array, never values inside nested arrays.
   jsonArrayContains: (column, path, value) => {
-    const p = pathParam(path);
-    const condition = sql`jsonb_typeof(${column} #> ${p}::text[]) = 'array' AND (${column} #> ${p}::text[]) @> jsonb_build_array(${scalarValue(value)})`;
-    return sql`(${guarded(column, path, condition)})`;
+    // `@>` with a one-element array holds only for an array with that element at its top level (an
+    // object or a scalar never contains an array), so it needs no type test; and on the column
+    // itself the planner estimates it from the column's statistics, where an expression around
+    // the column made it expect one row and read every row the other conditions allow.
+    const target = path.length === 0 ? column : sql`(${column} #> ${pathParam(path)}::text[])`;
+    return sql`(${guarded(column, path, sql`${target} @> jsonb_build_array(${scalarValue(value)})`)})`;
   },
   forUpdateClause: 'FOR UPDATE',
   updateReturning: true,

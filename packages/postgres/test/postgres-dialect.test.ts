@@ -66,11 +66,14 @@ describe('dialect', () => {
     expect(render(d.jsonScalar(col, ['k'], 'string')).text).toContain('COLLATE "C" END');
   });
 
-  test('array containment is checked on arrays only, with a typed element', () => {
-    const { text, params } = render(d.jsonArrayContains(col, ['tags'], 'ops'));
-    expect(text).toContain(`= 'array' AND`);
-    expect(text).toContain('@> jsonb_build_array($3::text)');
-    expect(params[2]).toBe('ops');
+  test('array containment is one typed `@>` (an object or scalar never contains an array), on the column itself when the path is empty', () => {
+    const nested = render(d.jsonArrayContains(col, ['tags'], 'ops'));
+    expect(nested.text).toContain('#> $1::text[]) @> jsonb_build_array($2::text)');
+    expect(nested.params).toEqual([['tags'], 'ops']);
+    // No expression around the column: the planner estimates the condition from its statistics.
+    const whole = render(d.jsonArrayContains(col, [], 3));
+    expect(whole.text).not.toContain('#>');
+    expect(whole.text).toContain('@> jsonb_build_array($1::numeric)');
   });
 
   test('rows are locked with FOR UPDATE', () => {
