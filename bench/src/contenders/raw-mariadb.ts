@@ -6,8 +6,8 @@ import {
 } from 'mysql2/promise';
 import type { ConnectionTarget } from './connection-target.ts';
 import type { Contender, NewNote, NoteRow } from './contender.ts';
+import { insertValues } from './insert-values.ts';
 import { keyset } from './keyset-stream.ts';
-import { searchDocument } from './search-document.ts';
 
 /** A `demo_note` row as mysql2 returns it with `dateStrings` and `jsonStrings`. */
 interface NoteRecord extends RowDataPacket {
@@ -123,23 +123,9 @@ export async function rawMariadbContender(
       transaction(async () => {
         for (let start = 0; start < batch.length; start += MAX_ROWS) {
           const chunk = batch.slice(start, start + MAX_ROWS);
-          const noteValues: ExecuteValues[] = [];
-          const documentValues: ExecuteValues[] = [];
-          for (const note of chunk) {
-            noteValues.push(
-              note.id,
-              note.owner,
-              note.title,
-              note.body,
-              JSON.stringify(note.tags),
-              note.pinned ? 1 : 0,
-              datetimeOf(note.createdAt),
-            );
-            const doc = searchDocument(note);
-            documentValues.push(doc.sy_id, doc.sy_f0, doc.sy_f1);
-          }
-          await connection.execute(insertNotes(chunk.length), noteValues);
-          await connection.execute(insertDocuments(chunk.length), documentValues);
+          const values = insertValues(chunk, datetimeOf);
+          await connection.execute(insertNotes(chunk.length), values.notes);
+          await connection.execute(insertDocuments(chunk.length), values.documents);
         }
       }),
     async get(id) {

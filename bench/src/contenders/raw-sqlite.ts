@@ -1,8 +1,8 @@
 import Database from 'better-sqlite3';
 import type { ConnectionTarget } from './connection-target.ts';
 import type { Contender, NewNote, NoteRow } from './contender.ts';
+import { insertValues } from './insert-values.ts';
 import { keyset } from './keyset-stream.ts';
-import { searchDocument } from './search-document.ts';
 
 /** A `demo_note` row as SQLite stores it: epoch milliseconds, 0/1, JSON text. */
 interface NoteRecord {
@@ -80,23 +80,9 @@ export async function rawSqliteContender(
   const insertBatch = db.transaction((notes: readonly NewNote[]) => {
     for (let start = 0; start < notes.length; start += MAX_ROWS) {
       const chunk = notes.slice(start, start + MAX_ROWS);
-      const noteValues: unknown[] = [];
-      const documentValues: unknown[] = [];
-      for (const note of chunk) {
-        noteValues.push(
-          note.id,
-          note.owner,
-          note.title,
-          note.body,
-          JSON.stringify(note.tags),
-          note.pinned ? 1 : 0,
-          note.createdAt.getTime(),
-        );
-        const doc = searchDocument(note);
-        documentValues.push(doc.sy_id, doc.sy_f0, doc.sy_f1);
-      }
-      insertNotes(chunk.length).run(noteValues);
-      insertDocuments(chunk.length).run(documentValues);
+      const values = insertValues(chunk, (date) => date.getTime());
+      insertNotes(chunk.length).run(values.notes);
+      insertDocuments(chunk.length).run(values.documents);
     }
   }).immediate;
 
