@@ -41,26 +41,27 @@ export class Executor {
   }
 
   /** Runs a statement: a fragment, or one compiled ahead (see `RepositoryImpl`'s statements). */
-  async query(statement: Sql | CompiledQuery): Promise<DriverRow[]> {
-    this.assertUsable();
-    this.#assertInnermost();
-    const { sql, params } = statement instanceof Sql ? compile(statement, this.#adapter.dialect) : statement;
-    try {
-      return await this.session.query(sql, params);
-    } catch (error) {
-      throw this.#failed(error);
-    }
+  query(statement: Sql | CompiledQuery): Promise<DriverRow[]> {
+    return this.#run(statement, (sql, params) => this.session.query(sql, params));
   }
 
   /** Runs a statement that returns at most one row, and gives that row. */
-  async queryFirst(statement: Sql | CompiledQuery): Promise<DriverRow | undefined> {
+  queryFirst(statement: Sql | CompiledQuery): Promise<DriverRow | undefined> {
     const session = this.session;
-    if (!session.queryFirst) return (await this.query(statement))[0];
+    return this.#run(statement, async (sql, params) =>
+      session.queryFirst ? session.queryFirst(sql, params) : (await session.query(sql, params))[0],
+    );
+  }
+
+  async #run<T>(
+    statement: Sql | CompiledQuery,
+    call: (sql: string, params: unknown[]) => Promise<T>,
+  ): Promise<T> {
     this.assertUsable();
     this.#assertInnermost();
     const { sql, params } = statement instanceof Sql ? compile(statement, this.#adapter.dialect) : statement;
     try {
-      return await session.queryFirst(sql, params);
+      return await call(sql, params);
     } catch (error) {
       throw this.#failed(error);
     }
