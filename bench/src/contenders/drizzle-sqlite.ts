@@ -66,7 +66,8 @@ export function drizzleSqliteContender(target: Extract<ConnectionTarget, { backe
       return page.all({ owner, tag, limit });
     },
     async update(id, patch, expectedVersion) {
-      const updated = update.get({ ...patch, id, expected: expectedVersion });
+      // `all`, not `get`, for the reason given in the raw contender: `get` leaves the WAL growing.
+      const [updated] = update.all({ ...patch, id, expected: expectedVersion });
       if (updated === undefined) throw conflict(id, expectedVersion);
       return updated;
     },

@@ -110,7 +110,10 @@ export async function rawSqliteContender(
       return page.all(owner, tag, limit).map(noteOf);
     },
     async update(id, patch, expectedVersion) {
-      const row = update.get(patch.pinned ? 1 : 0, JSON.stringify(patch.tags), id, expectedVersion);
+      // `all`, not `get`: a write stopped after its first row commits on reset, where SQLite skips
+      // the WAL's automatic checkpoint, and the -wal file grows with every update (the SQLite
+      // adapter runs such writes to their end too).
+      const [row] = update.all(patch.pinned ? 1 : 0, JSON.stringify(patch.tags), id, expectedVersion);
       if (!row) throw new Error(`Note ${id} is missing or not at version ${expectedVersion}`);
       return noteOf(row);
     },

@@ -54,6 +54,25 @@ export const crudSuite = defineSuite('crud', {
     const updated = await repo.update(row.id, { body: 'new', int: null });
     expect(updated).toEqual({ ...row, body: 'new', int: null });
   },
+  'updates of the same and of different patch shapes each write their own values': async ({ store }) => {
+    const repo = store.repo(Account);
+    const a = await repo.insert(newAccount());
+    const b = await repo.insert(newAccount());
+    // The same properties in another order, with and without an expected version, then each
+    // shape again: every call must bind its own values to its own columns.
+    await repo.update(a.id, { name: 'A1', balance: 1 });
+    await repo.update(b.id, { balance: 2, name: 'B1' });
+    await repo.update(a.id, { name: 'A2', balance: 3 }, { expectedVersion: 2 });
+    await repo.update(b.id, { balance: 4, name: 'B2' }, { expectedVersion: 2 });
+    await repo.update(a.id, { name: 'A3', balance: 5 });
+    await repo.update(b.id, { balance: 6, name: 'B3' });
+    await expectError(
+      repo.update(a.id, { name: 'stale', balance: 9 }, { expectedVersion: 1 }),
+      VersionConflictError,
+    );
+    expect(await repo.get(a.id)).toEqual({ ...a, name: 'A3', balance: 5, version: 4 });
+    expect(await repo.get(b.id)).toEqual({ ...b, name: 'B3', balance: 6, version: 4 });
+  },
   'update of a missing row throws NotFoundError': async ({ store }) => {
     await expectError(
       store.repo(Sample).update(crypto.randomUUID(), { label: 'x' }),

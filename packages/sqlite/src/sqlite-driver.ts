@@ -75,9 +75,16 @@ export class SqliteStoreDriver implements Driver {
 
   runQueryFirst(sql: string, params: readonly unknown[]): DriverRow | undefined {
     const statement = this.#prepare(sql);
-    if (statement.reader) return statement.get(...params) as DriverRow | undefined;
-    statement.run(...params);
-    return undefined;
+    if (!statement.reader) {
+      statement.run(...params);
+      return undefined;
+    }
+    if (statement.readonly) return statement.get(...params) as DriverRow | undefined;
+    // A write with RETURNING is run to its end: `get` stops after the first row, the write then
+    // commits when the statement is reset, and SQLite runs its WAL hook only when a step ends the
+    // statement — no automatic checkpoint would ever run, and the -wal file would grow with
+    // every update.
+    return statement.all(...params)[0] as DriverRow | undefined;
   }
 
   runExecute(sql: string, params: readonly unknown[]): ExecuteResult {

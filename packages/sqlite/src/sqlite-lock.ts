@@ -10,7 +10,7 @@ import type { Database } from 'better-sqlite3';
 /** Runs statements on the driver's connection (its prepared-statement cache included). */
 export interface StatementRunner {
   runQuery(sql: string, params: readonly unknown[]): DriverRow[];
-  /** The first row only: better-sqlite3's `get` is cheaper than `all` for a single row. */
+  /** The first row only: better-sqlite3's `get` is cheaper than `all` for a single row read. */
   runQueryFirst(sql: string, params: readonly unknown[]): DriverRow | undefined;
   runExecute(sql: string, params: readonly unknown[]): ExecuteResult;
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { SqliteStoreDriver } from '../src/sqlite-driver.ts';
@@ -73,5 +76,42 @@ describe('SqliteStoreDriver', () => {
       expect(rows).toEqual([{ n: BigInt(n) }]);
     }
     expect(await driver.query('SELECT 1 AS n', [])).toEqual([{ n: 1n }]);
+  });
+});
+
+describe('SqliteStoreDriver on a file', () => {
+  let dir: string;
+  let db: Database.Database;
+  let driver: SqliteStoreDriver;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sy-wal-'));
+    db = new Database(join(dir, 'wal.db'));
+    driver = new SqliteStoreDriver(db, { busyTimeoutMs: 0, memory: false, readOnly: false });
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER)');
+    db.exec(
+      'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) INSERT INTO t (id, v) SELECT i, 0 FROM n',
+    );
+  });
+
+  afterEach(async () => {
+    await driver.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('single-row writes with RETURNING keep the WAL checkpointed', async () => {
+    const pageSize = Number(db.pragma('page_size', { simple: true }));
+    const autocheckpoint = Number(db.pragma('wal_autocheckpoint', { simple: true }));
+    // Each autocommitted UPDATE appends at least one page to the WAL: 3× the checkpoint
+    // threshold would triple the file if automatic checkpoints never ran.
+    for (let i = 0; i < autocheckpoint * 3; i++) {
+      const row = await driver.queryFirst('UPDATE t SET v = v + 1 WHERE id = ? RETURNING v', [
+        (i % 2000) + 1,
+      ]);
+      expect(row).toBeDefined();
+    }
+    const walBytes = statSync(join(dir, 'wal.db-wal')).size;
+    expect(walBytes).toBeLessThan(pageSize * autocheckpoint * 1.5);
   });
 });

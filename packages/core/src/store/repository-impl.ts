@@ -15,7 +15,7 @@ import { normalizeValue } from '../schema/value-validation.ts';
 import type { SearchIndexWriter } from '../search/index-writer.ts';
 import { insertStatement, rowsPerInsert } from '../sql/insert-statement.ts';
 import type { SqlDialect } from '../sql/sql-dialect.ts';
-import { compile, ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
+import { type CompiledQuery, compile, ident, join, raw, type Sql, sql } from '../sql/sql-fragment.ts';
 import type { ValueCodec } from '../sql/value-codec.ts';
 import type { TenantBinding } from '../tenancy/tenant-binding.ts';
 import type { RowCodec } from './row-codec.ts';
@@ -49,6 +49,9 @@ export interface RepositoryContext {
   atomic<T>(fn: (executor: Executor) => Promise<T>): Promise<T>;
 }
 
+/** Patch shapes whose compiled UPDATE a repository keeps: an application uses a handful. */
+const MAX_UPDATE_SHAPES = 64;
+
 /** Keys per `IN (…)` of getMany. */
 const MAX_KEYS_PER_READ = 1000;
 
@@ -65,6 +68,8 @@ export class RepositoryImpl {
    * every call also spares the driver's statement cache hashing a new one.
    */
   readonly #getText: string;
+  /** `#updateReturning`'s compiled texts by patch shape. */
+  readonly #updateTexts = new Map<string, string>();
 
   constructor(entity: EntityModel, ctx: RepositoryContext) {
     this.#entity = entity;
@@ -266,32 +271,28 @@ export class RepositoryImpl {
     this.#ctx.tenant?.checkPatch(patch);
     const version = this.#entity.versionProperty;
     const expected = this.#expectedVersion(options);
-    const sets = Object.entries(patch).map(([name, v]) => {
-      const prop = this.#entity.byName.get(name) as PropertyModel;
-      return sql`${ident(prop.column)} = ${this.#ctx.rows.encode(prop, v)}`;
-    });
-    if (version) sets.push(sql`${ident(version.column)} = ${ident(version.column)} + 1`);
-    const byId = this.#byId(id);
-    if (sets.length > 0 && this.#ctx.dialect.updateReturning && !this.#ctx.search?.touches(patch)) {
+    const changes = version !== undefined || Object.keys(patch).length > 0;
+    if (changes && this.#ctx.dialect.updateReturning && !this.#ctx.search?.touches(patch)) {
+      const statement = this.#ctx.tenant
+        ? sql`UPDATE ${this.#table} SET ${this.#sets(patch)} WHERE ${this.#where(this.#byId(id))}${this.#versionGuard(expected)} RETURNING ${this.#columns}`
+        : this.#updateReturning(patch, id, expected);
       // One statement changes and reads the row: nothing else needs to be atomic with it.
       return this.#ctx.run(async (ex) => {
-        const row = await ex.queryFirst(
-          sql`UPDATE ${this.#table} SET ${join(sets)} WHERE ${this.#where(byId)}${this.#versionGuard(expected)} RETURNING ${this.#columns}`,
-        );
+        const row = await ex.queryFirst(statement);
         if (!row) return this.#explainMiss(ex, id, expected);
         return this.#ctx.rows.decode(this.#entity, row);
       });
     }
     return this.#ctx.atomic(async (ex) => {
-      if (sets.length > 0) {
+      if (changes) {
         const result = await ex.execute(
-          sql`UPDATE ${this.#table} SET ${join(sets)} WHERE ${this.#where(byId)}${this.#versionGuard(expected)}`,
+          sql`UPDATE ${this.#table} SET ${this.#sets(patch)} WHERE ${this.#where(this.#byId(id))}${this.#versionGuard(expected)}`,
         );
         if (result.affectedRows === 0) await this.#explainMiss(ex, id, expected);
       }
       const row = await this.get(id);
       if (!row) throw this.#notFound(id);
-      if (sets.length === 0 && expected !== undefined) this.#checkVersion(row, expected);
+      if (!changes && expected !== undefined) this.#checkVersion(row, expected);
       if (this.#ctx.search?.touches(patch)) await this.#ctx.search.update(ex, row);
       return row;
     });
@@ -399,6 +400,42 @@ export class RepositoryImpl {
   #versionGuard(expected: number | undefined): Sql {
     const version = this.#entity.versionProperty;
     return expected === undefined || !version ? raw('') : sql` AND ${ident(version.column)} = ${expected}`;
+  }
+
+  /** `SET` of an update: the patch's values, and the version raised. */
+  #sets(patch: Plain): Sql {
+    const version = this.#entity.versionProperty;
+    const sets = Object.entries(patch).map(([name, v]) => {
+      const prop = this.#entity.byName.get(name) as PropertyModel;
+      return sql`${ident(prop.column)} = ${this.#ctx.rows.encode(prop, v)}`;
+    });
+    if (version) sets.push(sql`${ident(version.column)} = ${ident(version.column)} + 1`);
+    return join(sets);
+  }
+
+  /**
+   * `UPDATE … RETURNING` of a patch outside a tenant scope. The text depends only on which
+   * properties the patch sets and whether a version is expected, so it is compiled once per such
+   * shape, as `get`'s is: updates are the hottest write.
+   */
+  #updateReturning(patch: Plain, id: string, expected: number | undefined): CompiledQuery {
+    const names = Object.keys(patch);
+    const params = names.map((name) =>
+      this.#ctx.rows.encode(this.#entity.byName.get(name) as PropertyModel, patch[name]),
+    );
+    params.push(this.#key(id));
+    if (expected !== undefined) params.push(expected);
+    const shape = `${names.join('\0')}${expected === undefined ? '' : '\0='}`;
+    let text = this.#updateTexts.get(shape);
+    if (text === undefined) {
+      // Compiled from the same pieces as the uncached statement, so the parameters line up.
+      text = compile(
+        sql`UPDATE ${this.#table} SET ${this.#sets(patch)} WHERE ${this.#byId(id)}${this.#versionGuard(expected)} RETURNING ${this.#columns}`,
+        this.#ctx.dialect,
+      ).sql;
+      if (this.#updateTexts.size < MAX_UPDATE_SHAPES) this.#updateTexts.set(shape, text);
+    }
+    return { sql: text, params };
   }
 
   /** Zero rows matched: tell a missing row from a version mismatch. */
