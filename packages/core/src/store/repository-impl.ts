@@ -241,7 +241,12 @@ export class RepositoryImpl {
       conditions.push(afterPredicate(keys, values, this.#ctx.dialect, this.#ctx.codec));
     }
     const lock = this.#lockSuffix(options.forUpdate, this.#ctx.executor());
-    const limitSql = limit === undefined ? raw('') : sql` LIMIT ${raw(String(limit + 1))}`;
+    // The limit is bound, not written into the text: one prepared statement serves every page
+    // size, and PostgreSQL's generic plan for an unknown limit favours plans that return the
+    // first rows early (walking an index in order) over reading every matching row to sort them —
+    // which is what it chose for `LIMIT 51` when it expected fewer matches than that (a JSON
+    // `contains` on an owner's rows: 66 ms instead of 0.3 ms on 13,000 rows).
+    const limitSql = limit === undefined ? raw('') : sql` LIMIT ${limit + 1}`;
     const rows = await this.#ctx.run((ex) =>
       ex.query(
         sql`SELECT ${this.#columns} FROM ${this.#table} WHERE ${this.#where(...conditions)} ORDER BY ${orderByClause(keys, this.#ctx.dialect)}${limitSql}${lock}`,
