@@ -603,6 +603,22 @@ export const searchSuite = defineSuite('search', {
       );
     },
   },
+  'a filter on a property whose name a full-text engine also uses (rank) filters the rows': {
+    needs: ['search'],
+    run: async ({ store }) => {
+      // SQLite's FTS5 table has a hidden column named rank in the same query as the entity's.
+      const seeded = await seedCorpus(store, [
+        { key: 'r1', title: 'Quokka one', body: null, rank: 1 },
+        { key: 'r2', title: 'Quokka two', body: null, rank: 2 },
+        { key: 'r3', title: 'Quokka three', body: null, rank: 3 },
+        { key: 'rn', title: 'Quokka none', body: null },
+      ]);
+      expect((await seeded.ordered('quokka', { where: { rank: { gte: 2 } } })).sort()).toEqual(['r2', 'r3']);
+      expect(await seeded.ordered('quokka', { where: { rank: null } })).toEqual(['rn']);
+      const paged = await pagesOf(store, seeded, 'quokka', 1, { where: { rank: { lt: 3 } } });
+      expect(paged.flat().sort()).toEqual(['r1', 'r2']);
+    },
+  },
   'cursor pagination: pages concatenate to the full ordered list, without duplicates or gaps': {
     needs: ['search'],
     run: async ({ store }) => {

@@ -28,7 +28,8 @@ export type { ColumnPreparer } from './schema/schema-discovery.ts';
 export { encodeDocument, MAX_DOCUMENT_TOKENS, MAX_TOKEN_OCCURRENCES } from './search/document-encoder.ts';
 export { normalizeQuery } from './search/query-normalizer.ts';
 export { parseQuery, type QueryItem, type QueryNode } from './search/query-parser.ts';
-export type { SearchDialect, SearchFieldSpec, SearchIndexSpec } from './search/search-dialect.ts';
+export { joinHits, rankedQuery } from './search/ranked-hits.ts';
+export type { RankedHits, SearchDialect, SearchFieldSpec, SearchIndexSpec } from './search/search-dialect.ts';
 export {
   FILLER_TOKEN,
   positiveTerms,

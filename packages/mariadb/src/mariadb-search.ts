@@ -3,6 +3,7 @@ import {
   FILLER_TOKEN,
   ident,
   join,
+  joinHits,
   positiveTerms,
   raw,
   type SearchDialect,
@@ -216,7 +217,8 @@ function positiveAndNegativeTerms(expr: SearchExpr): SearchTerm[] {
   }
 }
 
-function hits(spec: SearchIndexSpec, expr: SearchExpr): Sql {
+/** One row per matching document: its key (`sy_id`) and its relevance (`sy_rel`). */
+export function rankedDocuments(spec: SearchIndexSpec, expr: SearchExpr): Sql {
   const table = ident(spec.indexTable);
   const doc = docColumn(spec);
   const rel = relevance(spec, expr);
@@ -309,4 +311,9 @@ const bulkIndexing = {
     ),
 };
 
-export const mariadbSearch: SearchDialect = { createIndex, dropIndex, hits, bulkIndexing };
+export const mariadbSearch: SearchDialect = {
+  createIndex,
+  dropIndex,
+  hits: (spec, expr) => joinHits(rankedDocuments(spec, expr), spec),
+  bulkIndexing,
+};

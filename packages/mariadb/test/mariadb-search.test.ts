@@ -20,7 +20,7 @@ import { createPool, type Pool } from 'mysql2';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mariadbDialect } from '../src/mariadb-dialect.ts';
 import { MariadbStoreDriver } from '../src/mariadb-driver.ts';
-import { foreignKeyName, mariadbSearch, termQuery } from '../src/mariadb-search.ts';
+import { foreignKeyName, mariadbSearch, rankedDocuments, termQuery } from '../src/mariadb-search.ts';
 import { configureConnection } from '../src/mariadb-session.ts';
 import { parseMariadbUrl } from '../src/mariadb-url.ts';
 
@@ -125,7 +125,7 @@ async function entity(weights: number[] = [1, 0.5], keyType = 'varchar(36)') {
 
   /** The hits statement as core wraps it: relevance first, ties by key. */
   const wrapped = (query: SearchExpr, extra?: Sql) =>
-    sql`SELECT h.sy_id AS sy_id, h.sy_rel AS sy_rel FROM (${mariadbSearch.hits(spec, query)}) h JOIN ${ident(table)} b ON b.id = h.sy_id${extra ?? sql``} ORDER BY h.sy_rel DESC, b.id ASC`;
+    sql`SELECT h.sy_id AS sy_id, h.sy_rel AS sy_rel FROM (${rankedDocuments(spec, query)}) h JOIN ${ident(table)} b ON b.id = h.sy_id${extra ?? sql``} ORDER BY h.sy_rel DESC, b.id ASC`;
 
   /** Matching names in core's order (relevance, then key), with their relevance. */
   async function hits(query: SearchExpr): Promise<{ name: string; rel: number }[]> {
@@ -176,7 +176,7 @@ describe('what InnoDB does with our tokens', () => {
     const term = (t: string): SearchTerm => ({ type: 'term', words: [t], tokens: [t], prefix: false });
     const missed: string[] = [];
     for (const t of tokens) {
-      const rows = await run(mariadbSearch.hits(e.spec, term(t)));
+      const rows = await run(rankedDocuments(e.spec, term(t)));
       if (rows.length !== 1) missed.push(t);
     }
     expect(missed).toEqual([]);
@@ -255,7 +255,7 @@ describe('index DDL', () => {
     await runAll(mariadbSearch.createIndex(reweighted));
     await runAll(mariadbSearch.createIndex(reweighted));
     expect(await fulltext()).toEqual(['sy_doc', 'sy_f0', 'sy_f1']);
-    const rows = await run(mariadbSearch.hits(reweighted, word('gannet')));
+    const rows = await run(rankedDocuments(reweighted, word('gannet')));
     expect(rows.map((r) => [r.sy_id, r.sy_rel]).sort()).toEqual(
       [
         [e.ids.get('title'), 1],
@@ -621,7 +621,7 @@ describe('lifecycle', () => {
         ...encodeDocument(['ibis', '']),
       ]);
       // InnoDB's FULLTEXT index takes a row in at commit: not even its own transaction finds it before.
-      const { sql: text, params } = compile(mariadbSearch.hits(e.spec, word('ibis')), mariadbDialect);
+      const { sql: text, params } = compile(rankedDocuments(e.spec, word('ibis')), mariadbDialect);
       expect(await tx.query(text, params)).toEqual([]);
       expect(await e.hits(word('ibis'))).toEqual([]);
     });
@@ -687,7 +687,7 @@ describe('lifecycle', () => {
     expect(found.length).toBeGreaterThan(100);
     expect(either.length).toBeGreaterThan(0);
     // The first term is read through the FULLTEXT index, never by scanning the index table.
-    const { sql: text, params } = compile(mariadbSearch.hits(e.spec, word('term1z')), mariadbDialect);
+    const { sql: text, params } = compile(rankedDocuments(e.spec, word('term1z')), mariadbDialect);
     const plan = await driver.query(`EXPLAIN ${text}`, params);
     expect(plan.map((r) => r.type)).toEqual(['fulltext']);
     expect(indexed).toBeLessThan(30_000);

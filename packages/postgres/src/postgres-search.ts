@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import {
   ident,
   join,
+  joinHits,
   positiveTerms,
   raw,
   type SearchDialect,
@@ -138,11 +139,14 @@ export const postgresSearch: SearchDialect = {
     ],
   },
 
-  hits(spec, query) {
-    const { rankWeights } = weightClasses(spec);
-    const doc = sql`${raw('s.')}${ident(DOC)}`;
-    // ts_rank returns float4, whose text form does not read back exactly; float8 (printed
-    // shortest-exact with extra_float_digits=1) does, and a float4 widens to float8 exactly.
-    return sql`SELECT ${raw('s.')}${ident('sy_id')} AS ${ident('sy_id')}, ts_rank(${rankWeights}::float4[], ${doc}, ${rankQuery(query)}::tsquery)::float8 AS ${ident('sy_rel')} FROM ${ident(spec.indexTable)} ${raw('s')} WHERE ${doc} @@ ${matchQuery(query)}::tsquery`;
-  },
+  hits: (spec, query) => joinHits(rankedDocuments(spec, query), spec),
 };
+
+/** One row per matching document: its key (`sy_id`) and its relevance (`sy_rel`). */
+export function rankedDocuments(spec: SearchIndexSpec, query: SearchExpr): Sql {
+  const { rankWeights } = weightClasses(spec);
+  const doc = sql`${raw('s.')}${ident(DOC)}`;
+  // ts_rank returns float4, whose text form does not read back exactly; float8 (printed
+  // shortest-exact with extra_float_digits=1) does, and a float4 widens to float8 exactly.
+  return sql`SELECT ${raw('s.')}${ident('sy_id')} AS ${ident('sy_id')}, ts_rank(${rankWeights}::float4[], ${doc}, ${rankQuery(query)}::tsquery)::float8 AS ${ident('sy_rel')} FROM ${ident(spec.indexTable)} ${raw('s')} WHERE ${doc} @@ ${matchQuery(query)}::tsquery`;
+}

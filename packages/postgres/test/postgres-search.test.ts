@@ -23,6 +23,7 @@ import {
   docIndexName,
   matchQuery,
   postgresSearch,
+  rankedDocuments,
   rankQuery,
   weightClasses,
 } from '../src/postgres-search.ts';
@@ -117,7 +118,7 @@ async function entity(weights: number[] = [1, 0.5]) {
   /** Matching names in core's order (relevance, then key), with their relevance. */
   async function hits(query: SearchExpr): Promise<{ name: string; rel: number }[]> {
     const rows = await run(
-      sql`SELECT h.sy_id, h.sy_rel FROM (${postgresSearch.hits(spec, query)}) h JOIN ${raw(table)} b ON b.id = h.sy_id ORDER BY h.sy_rel DESC, b.id ASC`,
+      sql`SELECT h.sy_id, h.sy_rel FROM (${rankedDocuments(spec, query)}) h JOIN ${raw(table)} b ON b.id = h.sy_id ORDER BY h.sy_rel DESC, b.id ASC`,
     );
     return rows.map((r) => ({ name: names.get(String(r.sy_id)) ?? '?', rel: r.sy_rel as number }));
   }
@@ -227,7 +228,7 @@ describe('index DDL', () => {
       encodeDocument(['hello'])[0],
     ]);
     const rows = await run(
-      sql`SELECT h.sy_id FROM (${postgresSearch.hits(spec, word('hello'))}) h JOIN skey b ON b.code = h.sy_id ORDER BY h.sy_rel DESC, b.code ASC`,
+      sql`SELECT h.sy_id FROM (${rankedDocuments(spec, word('hello'))}) h JOIN skey b ON b.code = h.sy_id ORDER BY h.sy_rel DESC, b.code ASC`,
     );
     expect(rows.map((r) => r.sy_id)).toEqual(['B', 'a']);
     const [col] = await driver.query(
@@ -422,11 +423,11 @@ describe('relevance', () => {
     for (const { rel } of first) {
       expect(Number.isFinite(rel) && rel > 0).toBe(true);
       const rows = await run(
-        sql`SELECT h.sy_id FROM (${postgresSearch.hits(e.spec, query)}) h WHERE h.sy_rel = ${rel}`,
+        sql`SELECT h.sy_id FROM (${rankedDocuments(e.spec, query)}) h WHERE h.sy_rel = ${rel}`,
       );
       expect(rows.length).toBe(first.filter((h) => h.rel === rel).length);
       const below = await run(
-        sql`SELECT h.sy_id FROM (${postgresSearch.hits(e.spec, query)}) h WHERE h.sy_rel < ${rel}`,
+        sql`SELECT h.sy_id FROM (${rankedDocuments(e.spec, query)}) h WHERE h.sy_rel < ${rel}`,
       );
       expect(below.length).toBe(first.filter((h) => h.rel < rel).length);
     }
@@ -509,7 +510,7 @@ describe('lifecycle', () => {
     // The match runs on the GIN index (seq scans off only so the small table cannot tip the plan).
     const tx = await driver.begin({ isolation: undefined, readOnly: true });
     await tx.execute('SET LOCAL enable_seqscan = off', []);
-    const { sql: text, params } = compile(postgresSearch.hits(e.spec, word('term1z')), postgresDialect);
+    const { sql: text, params } = compile(rankedDocuments(e.spec, word('term1z')), postgresDialect);
     const plan = await tx.query(`EXPLAIN ${text}`, params);
     await tx.rollback();
     expect(plan.map((r) => r['QUERY PLAN']).join('\n')).toContain(

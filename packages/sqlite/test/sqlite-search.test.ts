@@ -10,6 +10,7 @@ import {
   FILLER_TOKEN,
   ident,
   join,
+  rankedQuery,
   raw,
   type SearchExpr,
   type SearchIndexSpec,
@@ -113,7 +114,10 @@ class Fixture {
   }
 
   async hits(expr: SearchExpr): Promise<{ id: string; rel: number }[]> {
-    const rows = await this.rows(sqliteSearch.hits(this.spec, expr));
+    const id = sql`${raw('b.')}${ident('id')}`;
+    const rows = await this.rows(
+      rankedQuery(sqliteSearch.hits(this.spec, expr), { columns: sql`${id} AS ${ident('sy_id')}`, key: id }),
+    );
     return rows
       .map((r) => ({ id: r.sy_id as string, rel: r.sy_rel as number }))
       .sort((a, b) => b.rel - a.rel || (a.id < b.id ? -1 : 1));
@@ -123,21 +127,21 @@ class Fixture {
     return (await this.hits(expr)).map((h) => h.id).sort();
   }
 
-  /** Core's search statement: the hits as a derived table, joined, filtered and keyset-paged. */
+  /** Core's search statement: the ranked rows filtered and keyset-paged. */
   async page(
     expr: SearchExpr,
     limit: number,
     tenant: string,
     after?: { rel: number; id: string },
   ): Promise<{ id: string; rel: number }[]> {
-    const rel = sql`${raw('h.')}${ident('sy_rel')}`;
+    const ranked = sqliteSearch.hits(this.spec, expr);
+    const rel = ranked.relevance;
     const id = sql`${raw('b.')}${ident('id')}`;
     const conditions = [sql`${raw('b.')}${ident('tenant')} = ${tenant}`];
     if (after)
       conditions.push(sql`(${rel} < ${after.rel} OR (${rel} = ${after.rel} AND ${id} > ${after.id}))`);
-    const rows = await this.rows(
-      sql`SELECT ${id}, ${raw('b.')}${ident('title')}, ${rel} FROM (${sqliteSearch.hits(this.spec, expr)}) ${raw('h')} JOIN ${ident(this.table)} ${raw('b')} ON ${id} = ${raw('h.')}${ident('sy_id')} WHERE ${join(conditions, ' AND ')} ORDER BY ${rel} DESC, ${id} ASC LIMIT ${raw(String(limit))}`,
-    );
+    const columns = sql`${id}, ${raw('b.')}${ident('title')}`;
+    const rows = await this.rows(rankedQuery(ranked, { columns, key: id, conditions, limit }));
     return rows.map((r) => ({ id: r.id as string, rel: r.sy_rel as number }));
   }
 
@@ -368,8 +372,12 @@ describe('SQLite full-text search', () => {
     const [a, b, c, d, e, x] = ['alpha', 'bravo', 'ch', 'delta', 'echo', 'x'].map(encodeToken);
     const match = `(("${a}") AND (("${b}") OR ("${c}"*))) NOT (("${d} ${e}") OR ("${x}"))`;
     expect(ftsMatchExpression(query)).toBe(match);
-    const { sql: text, params } = compile(sqliteSearch.hits(f.spec, query), sqliteDialect);
-    expect(params).toEqual([1, 0.5, match]);
+    const ranked = sqliteSearch.hits(f.spec, query);
+    const { sql: text, params } = compile(
+      sql`${ranked.where} ${ranked.relevance} ${ranked.from}`,
+      sqliteDialect,
+    );
+    expect(params).toEqual([match, 1, 0.5]);
     expect(text).not.toContain(a as string);
     // A token is a plain FTS5 string even if it spelled an operator or held a quote.
     expect(ftsMatchExpression({ type: 'term', words: [], tokens: ['not', 'a"b'], prefix: false })).toBe(

@@ -48,7 +48,11 @@ export class FilterCompiler {
     this.#codec = codec;
   }
 
-  compile(entity: EntityModel, where: unknown): Sql {
+  /**
+   * The filter as a condition on the entity's columns; with `alias`, each column is qualified by
+   * it (a query whose FROM has other tables with columns of the same names).
+   */
+  compile(entity: EntityModel, where: unknown, alias?: string): Sql {
     if (where === undefined || where === null) return TRUE;
     if (typeof where !== 'object' || Array.isArray(where)) {
       throw new ValidationError(`${entity.name}: a filter must be an object.`, { entity: entity.name });
@@ -75,7 +79,7 @@ export class FilterCompiler {
               entity: entity.name,
             });
           }
-          return sql`(${this.compile(entity, c)})`;
+          return sql`(${this.compile(entity, c, alias)})`;
         });
         if (inner.length === 0) parts.push(key === '$and' ? TRUE : FALSE);
         else parts.push(sql`(${join(inner, key === '$and' ? ' AND ' : ' OR ')})`);
@@ -83,7 +87,7 @@ export class FilterCompiler {
       }
       if (key === '$not') {
         if (condition === null) throw new ValidationError(`${entity.name}: $not takes a filter, not null.`);
-        parts.push(sql`NOT (${this.compile(entity, condition)})`);
+        parts.push(sql`NOT (${this.compile(entity, condition, alias)})`);
         continue;
       }
       const prop = entity.byName.get(key);
@@ -92,13 +96,13 @@ export class FilterCompiler {
           entity: entity.name,
         });
       }
-      parts.push(this.#property(entity, prop, condition));
+      parts.push(this.#property(entity, prop, condition, alias));
     }
     return parts.length === 0 ? TRUE : join(parts, ' AND ');
   }
 
-  #property(entity: EntityModel, prop: PropertyModel, condition: unknown): Sql {
-    const column = ident(prop.column);
+  #property(entity: EntityModel, prop: PropertyModel, condition: unknown, alias: string | undefined): Sql {
+    const column = alias === undefined ? ident(prop.column) : sql`${ident(alias)}.${ident(prop.column)}`;
     if (prop.kind === 'json') {
       if (condition === null || typeof condition !== 'object' || Array.isArray(condition)) {
         throw new ValidationError(

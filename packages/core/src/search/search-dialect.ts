@@ -28,6 +28,26 @@ export interface SearchIndexSpec {
 }
 
 /**
+ * The parts of the SELECT that ranks one search: core writes
+ * `SELECT b.<columns>, <relevance> FROM <from> WHERE <where> AND <filters> ORDER BY <relevance> DESC, b.<key> LIMIT …`.
+ */
+export interface RankedHits {
+  /** The matching documents joined to the entity's table, which MUST be aliased `b`. */
+  readonly from: Sql;
+  /** A condition rows must also meet (the match itself, where the engine puts it in WHERE). */
+  readonly where?: Sql;
+  /**
+   * A row's relevance, higher is better, valid in the select list, the WHERE clause and the ORDER
+   * BY of that SELECT. It MUST be a double that reads back exactly as the driver returned it when
+   * bound as a parameter (core compares it for keyset pagination), and MUST be deterministic for
+   * unchanged data. A document matching every positive term MUST rank above one matching fewer of
+   * them when the two are otherwise alike, and a match in a heavier field above the same match in
+   * a lighter one.
+   */
+  readonly relevance: Sql;
+}
+
+/**
  * How a backend indexes and matches the normalised text of DESIGN §5.
  *
  * The index table MUST have these columns, which core writes and nothing else does:
@@ -48,21 +68,11 @@ export interface SearchDialect {
   /** Statements dropping the index (never the entity's table) when present. */
   dropIndex(spec: SearchIndexSpec): Sql[];
   /**
-   * A complete SELECT returning one row per matching document with two columns: `sy_id` (the
-   * document's key) and `sy_rel`, a relevance where higher is better. `sy_rel` MUST be a double
-   * that reads back exactly as the driver returned it when bound as a parameter (core compares it
-   * for keyset pagination), and MUST be deterministic for unchanged data. A document matching every
-   * positive term MUST rank above one matching fewer of them when the two are otherwise alike, and
-   * a match in a heavier field above the same match in a lighter one. Core wraps the SELECT as a
-   * derived table; it MUST be safe to wrap.
+   * The documents matching `query`, joined to their rows, as the parts of one SELECT that core
+   * completes with the filters, the cursor, the order and the page (see `RankedHits`). A backend
+   * whose ranking is a SELECT of its own (`sy_id`, `sy_rel`) returns `joinHits(select, spec)`.
    */
-  hits(spec: SearchIndexSpec, query: SearchExpr): Sql;
-  /**
-   * Optional: the join core puts between `hits` and the entity's table (default `JOIN`), for a
-   * planner that would otherwise start from an index of the filter and probe the hits for each
-   * row the filter keeps (SQLite: `CROSS JOIN`, which keeps the written order).
-   */
-  readonly hitsJoin?: string;
+  hits(spec: SearchIndexSpec, query: SearchExpr): RankedHits;
   /**
    * Optional: statements that drop the native full-text index of an (empty) index table before
    * many documents are loaded (`suspend`), and build it again afterwards in one pass (`resume`,

@@ -8,6 +8,7 @@ import type { Executor } from '../store/session.ts';
 import type { SearchHit, SearchOptions, SearchPage } from '../store/store-types.ts';
 import { DEFAULT_SNIPPET_TOKENS, highlightText, snippetOf } from './highlighter.ts';
 import { normalizeQuery } from './query-normalizer.ts';
+import { rankedQuery } from './ranked-hits.ts';
 import type { SearchDialect } from './search-dialect.ts';
 import type { SearchExpr } from './search-expr.ts';
 import type { SearchModel } from './search-model.ts';
@@ -59,21 +60,30 @@ export class SearchRunner {
     if (snippet !== undefined && (!Number.isInteger(snippet) || snippet < 1)) {
       throw new ValidationError(`${entity.name}: snippetTokens is a positive integer.`);
     }
-    const conditions: Sql[] = [this.#parts.filters.compile(entity, options.where)];
-    conditions.push(...this.#tenantCondition(model, options.tenant));
+    const filters = [
+      this.#parts.filters.compile(entity, options.where, 'b'),
+      ...this.#tenantCondition(model, options.tenant),
+    ];
     const expr = normalizeQuery(query.slice(0, MAX_QUERY_LENGTH));
     const fingerprint = createHash('sha256')
       .update(JSON.stringify([expr, options.where ?? null, options.tenant ?? null], jsonSafe))
       .digest('base64url')
       .slice(0, 16);
-    if (options.cursor) conditions.push(this.#after(model, options.cursor, fingerprint));
+    const after = options.cursor ? this.#readCursor(model, options.cursor, fingerprint) : undefined;
     if (!expr) return { hits: [], nextCursor: null };
 
     const pk = entity.primaryKey;
+    const key = sql`${raw('b.')}${ident(pk.column)}`;
+    const ranked = this.#parts.dialect.hits(model.spec, expr);
+    const rel = ranked.relevance;
+    const conditions = after
+      ? [
+          ...filters,
+          sql`(${rel} < ${after.relevance} OR (${rel} = ${after.relevance} AND ${key} > ${after.key}))`,
+        ]
+      : filters;
     const columns = join(entity.properties.map((p) => sql`${raw('b.')}${ident(p.column)}`));
-    const rows = await executor.query(
-      sql`SELECT ${columns}, ${raw('h.')}${ident('sy_rel')} FROM (${this.#parts.dialect.hits(model.spec, expr)}) ${raw('h')} ${raw(this.#parts.dialect.hitsJoin ?? 'JOIN')} ${ident(entity.table)} ${raw('b')} ON ${raw('b.')}${ident(pk.column)} = ${raw('h.')}${ident('sy_id')} WHERE ${join(conditions, ' AND ')} ORDER BY ${raw('h.')}${ident('sy_rel')} DESC, ${raw('b.')}${ident(pk.column)} ASC LIMIT ${raw(String(limit + 1))}`,
-    );
+    const rows = await executor.query(rankedQuery(ranked, { columns, key, conditions, limit: limit + 1 }));
     const more = rows.length > limit;
     const hits = rows.slice(0, limit).map((row) => {
       const item = this.#parts.rows.decode(entity, row);
@@ -115,7 +125,8 @@ export class SearchRunner {
     return [sql`${raw('b.')}${ident(model.tenant.column)} = ${this.#parts.rows.encode(model.tenant, value)}`];
   }
 
-  #after(model: SearchModel, cursor: string, fingerprint: string): Sql {
+  /** The relevance and the encoded key of the last hit of the page before. */
+  #readCursor(model: SearchModel, cursor: string, fingerprint: string): { relevance: number; key: unknown } {
     const entity = model.entity;
     const invalid = (cause?: unknown) =>
       new ValidationError(`${entity.name}: the search cursor is not valid.`, { cause, entity: entity.name });
@@ -145,8 +156,7 @@ export class SearchRunner {
     } catch (cause) {
       throw invalid(cause);
     }
-    const rel = sql`${raw('h.')}${ident('sy_rel')}`;
-    return sql`(${rel} < ${payload.r} OR (${rel} = ${payload.r} AND ${raw('b.')}${ident(pk.column)} > ${id}))`;
+    return { relevance: payload.r, key: id };
   }
 
   #highlight(
