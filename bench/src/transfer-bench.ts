@@ -103,12 +103,14 @@ export async function pgloaderRun(
   const dir = mkdtempSync(join(tmpdir(), 'switchyard-pgloader-'));
   try {
     const command = join(dir, 'load.pgl');
+    // prefetch rows = 10000 is pgloader's fastest setting on these rows; its default (100,000) is
+    // slower and once exhausted its 1 GB heap on them.
     writeFileSync(
       command,
       `LOAD DATABASE
   FROM sqlite://${sourceFile}
   INTO ${db.url.replace(/^postgres:/, 'postgresql:')}
-  WITH include drop, create tables, create indexes, reset sequences
+  WITH include drop, create tables, create indexes, reset sequences, prefetch rows = 10000
   INCLUDING ONLY TABLE NAMES LIKE '${Owner.meta.tableName}', '${Note.meta.tableName}';
 `,
     );

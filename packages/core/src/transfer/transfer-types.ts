@@ -95,11 +95,16 @@ export interface TransferReport {
     readonly bytes: number;
     readonly seconds: number;
   };
-  /** Seconds spent in each phase: checks and schema, copying, rebuilding search indexes, verifying. */
+  /**
+   * Seconds spent in each phase: checks and schema, copying, rebuilding search indexes, verifying.
+   * `index` is the build of the target's native full-text indexes after their documents were
+   * loaded; it runs alongside the reindex and verify phases, so it overlaps them.
+   */
   readonly phases: {
     readonly prepare: number;
     readonly copy: number;
     readonly reindex: number;
     readonly verify: number;
+    readonly index: number;
   };
 }
