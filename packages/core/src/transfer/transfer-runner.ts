@@ -6,6 +6,7 @@ import { redactUrl } from '../store/database-url.ts';
 import { openStore } from '../store/open-store.ts';
 import { internalsOf, type StoreInternals } from '../store/store-internals.ts';
 import type { AnyEntitySchema, Store } from '../store/store-types.ts';
+import { alongside } from './alongside.ts';
 import { RowChecksum } from './row-checksum.ts';
 import { searchIndexTable } from './search-index-table.ts';
 import { TableAccess } from './table-access.ts';
@@ -119,21 +120,28 @@ export async function transfer(options: TransferOptions): Promise<TransferReport
       for (const index of indexPairs) await bulkIndexing(index, 'resume');
       return (performance.now() - copied) / 1000;
     })();
-    // Awaited below, after verification; a failure meanwhile must not count as unhandled.
-    building.catch(() => undefined);
-    const reindexed: string[] = [];
-    for (const pair of rebuild) {
-      const rows = await target.reindex(pair.schema);
-      progress({ entity: pair.entity.name, phase: 'reindex', done: rows, total: rows });
-      reindexed.push(pair.entity.name);
-    }
-    const audit = pairs.some((p) => p.schema === AuditEvent) ? await target.audit.verify() : undefined;
-    const indexed = performance.now();
-    const check = options.verify !== false;
-    const all = check
-      ? await verifyAll([...pairs, ...indexPairs], [...entities, ...searchIndexes], sums, batchSize, progress)
-      : [...entities, ...searchIndexes];
-    const indexing = await building;
+    const into: Store = target;
+    const [{ reindexed, audit, indexed, all }, indexing] = await alongside(building, async () => {
+      const reindexed: string[] = [];
+      for (const pair of rebuild) {
+        const rows = await into.reindex(pair.schema);
+        progress({ entity: pair.entity.name, phase: 'reindex', done: rows, total: rows });
+        reindexed.push(pair.entity.name);
+      }
+      const audit = pairs.some((p) => p.schema === AuditEvent) ? await into.audit.verify() : undefined;
+      const indexed = performance.now();
+      const all =
+        options.verify !== false
+          ? await verifyAll(
+              [...pairs, ...indexPairs],
+              [...entities, ...searchIndexes],
+              sums,
+              batchSize,
+              progress,
+            )
+          : [...entities, ...searchIndexes];
+      return { reindexed, audit, indexed, all };
+    });
     const verified = all.slice(0, pairs.length);
     const verifiedIndexes = all.slice(pairs.length);
     const totals = {
