@@ -370,11 +370,13 @@ export const orderingSuite = defineSuite('ordering', {
       ids(sortRows(rows, [{ value: (r: SampleRow) => r.label, compare: compareCodePoints }])),
     );
     for (let i = 0; i < 3; i++) expect(ids(await find({ label: 'asc' }))).toEqual(first);
-    // Equal keys keep the primary key ascending, whichever direction the key sorts in.
+    // Equal keys are ordered by primary key in the direction of the last key: a descending order
+    // is the ascending one read backwards, which one index can serve.
     const desc = await find({ label: 'desc' });
     const idsWith = (label: string | null) =>
       ids(rows.filter((r) => r.label === label)).sort(compareCodePoints);
-    expect(ids(desc)).toEqual([...idsWith(null), ...idsWith('same')]);
+    expect(ids(desc)).toEqual([...idsWith(null).reverse(), ...idsWith('same').reverse()]);
+    expect(ids(desc)).toEqual([...first].reverse());
     expect(ids(await find({ int: 'desc', label: 'asc' }))).toEqual(
       ids(
         sortRows(rows, [

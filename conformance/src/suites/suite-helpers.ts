@@ -60,7 +60,7 @@ export type AnySortSpec<R> = SortSpec<R, any>;
 
 /**
  * The portable order, computed in JS: each key in turn (NULLs last ascending, first descending),
- * then the primary key ascending in code-point order.
+ * then the primary key in code-point order, in the direction of the last key.
  */
 export function sortRows<R extends { id: string }>(
   rows: readonly R[],
@@ -80,7 +80,9 @@ export function sortRows<R extends { id: string }>(
       const d = spec.compare(va, vb);
       if (d !== 0) return desc ? -d : d;
     }
-    return compareCodePoints(a.id, b.id);
+    // Ties by primary key, in the direction of the last key.
+    const tie = compareCodePoints(a.id, b.id);
+    return specs.at(-1)?.direction === 'desc' ? -tie : tie;
   });
 }
 

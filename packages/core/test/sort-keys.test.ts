@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { afterPredicate, type SortKey } from '../src/query/sort-keys.ts';
-import type { PropertyModel } from '../src/schema/entity-model.ts';
+import { afterPredicate, resolveSortKeys, type SortKey } from '../src/query/sort-keys.ts';
+import type { EntityModel, PropertyModel } from '../src/schema/entity-model.ts';
 import { compile, ident } from '../src/sql/sql-fragment.ts';
 import { dialect } from './fixtures/fake-dialect.ts';
 
@@ -34,5 +34,41 @@ describe('afterPredicate (keyset pagination)', () => {
     expect(after([key('title', true, 'desc'), key('id', false, 'desc')], [null, 'k']).sql).toBe(
       '(("title" IS NOT NULL) OR ("title" IS NULL AND "id" < ?))',
     );
+  });
+});
+
+describe('resolveSortKeys', () => {
+  const id = { ...property('id', false), primary: true } as PropertyModel;
+  const properties = [id, property('createdAt', false), property('title', true)];
+  const entity = {
+    name: 'Note',
+    table: 'note',
+    primaryKey: id,
+    properties,
+    byName: new Map(properties.map((p) => [p.name, p])),
+    versionProperty: undefined,
+  } as unknown as EntityModel;
+  const order = (orderBy?: Record<string, 'asc' | 'desc'>) =>
+    resolveSortKeys(entity, orderBy, dialect).map((k) => `${k.prop.name}:${k.direction}`);
+
+  test('without an order, the primary key ascending', () => {
+    expect(order()).toEqual(['id:asc']);
+  });
+
+  test('ties are broken by the primary key in the direction of the last key', () => {
+    expect(order({ createdAt: 'desc' })).toEqual(['createdAt:desc', 'id:desc']);
+    expect(order({ createdAt: 'asc' })).toEqual(['createdAt:asc', 'id:asc']);
+    expect(order({ createdAt: 'desc', title: 'asc' })).toEqual(['createdAt:desc', 'title:asc', 'id:asc']);
+    expect(order({ title: 'asc', createdAt: 'desc' })).toEqual(['title:asc', 'createdAt:desc', 'id:desc']);
+  });
+
+  test('a primary key the order names is not added again', () => {
+    expect(order({ id: 'desc', createdAt: 'asc' })).toEqual(['id:desc', 'createdAt:asc']);
+  });
+
+  test('the direction of the tie-break is part of the signature a cursor is tied to', () => {
+    const signature = (orderBy: Record<string, 'asc' | 'desc'>) =>
+      resolveSortKeys(entity, orderBy, dialect).map((k) => k.signature);
+    expect(signature({ createdAt: 'desc' })).toEqual(['createdAt:desc', 'id:desc']);
   });
 });

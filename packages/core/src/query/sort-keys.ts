@@ -20,7 +20,9 @@ export interface SortKey {
 
 /**
  * Resolves `orderBy` into sort keys, always ending with the primary key so the order is total —
- * which keyset pagination needs to be stable.
+ * which keyset pagination needs to be stable. The primary key added for ties takes the direction
+ * of the last key: `created_at DESC, id DESC` is one index read backwards, while a mixed
+ * `created_at DESC, id ASC` makes MariaDB sort every matching row before it can stop at the page.
  */
 export function resolveSortKeys(
   entity: EntityModel,
@@ -71,13 +73,14 @@ export function resolveSortKeys(
   }
   if (!keys.some((k) => k.prop.primary && !k.path)) {
     const pk = entity.primaryKey;
+    const direction = keys.at(-1)?.direction ?? 'asc';
     keys.push({
       prop: pk,
-      direction: 'asc',
+      direction,
       path: undefined,
       as: 'string',
       expr: dialect.comparable(pk.kind, ident(pk.column)),
-      signature: `${pk.name}:asc`,
+      signature: `${pk.name}:${direction}`,
     });
   }
   return keys;
