@@ -100,6 +100,21 @@ function lowerExpr(expr: Sql): Sql {
   return sql`(REPLACE(CONVERT(${lowered} USING utf8mb4)${COLLATE}, _utf8mb4'\\0', _utf8mb4'İ')${COLLATE})`;
 }
 
+/**
+ * A cheap test passed by every row whose JSON text can hold `value` as a string element: the text
+ * has the element as JSON.stringify writes it, or has an escape somewhere (a backslash), which may
+ * spell the element otherwise. The JSON_TABLE test after it decides; this spares it the rows that
+ * cannot match (most of those a filtered page reads). Undefined when the element needs an escape
+ * in JSON (a quote, a backslash, a control character): rare, and its backslash would be LIKE's
+ * escape character.
+ */
+function stringElementPrefilter(column: Sql, value: string): Sql | undefined {
+  const element = JSON.stringify(value);
+  if (element.includes('\\')) return undefined;
+  // `%` or `_` in the element only let more rows through to the exact test.
+  return sql`(LOCATE(${'\\'}, ${column}) > 0 OR ${mariadbDialect.like(column, `%${element}%`)})`;
+}
+
 export const mariadbDialect: SqlDialect = {
   quoteIdent: (name) => `\`${name.replace(/`/g, '``')}\``,
   placeholder: () => '?',
@@ -144,7 +159,9 @@ export const mariadbDialect: SqlDialect = {
       arrayGuards(column, path),
       sql`JSON_TYPE(JSON_EXTRACT(${column}, ${p})) = 'ARRAY'`,
     );
-    return sql`(${array} AND EXISTS (SELECT 1 FROM JSON_TABLE(JSON_EXTRACT(${column}, ${p}), '$[*]' COLUMNS (sy_v JSON PATH '$')) AS sy_e WHERE ${match}))`;
+    const exists = sql`EXISTS (SELECT 1 FROM JSON_TABLE(JSON_EXTRACT(${column}, ${p}), '$[*]' COLUMNS (sy_v JSON PATH '$')) AS sy_e WHERE ${match})`;
+    const prefilter = typeof value === 'string' ? stringElementPrefilter(column, value) : undefined;
+    return prefilter ? sql`(${prefilter} AND ${array} AND ${exists})` : sql`(${array} AND ${exists})`;
   },
   forUpdateClause: 'FOR UPDATE',
   // MariaDB has RETURNING for INSERT and DELETE only.
