@@ -1,16 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { alongside } from '../src/transfer/alongside.ts';
-
-/** A promise and the functions that settle it, so a test decides when the background ends. */
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+import { deferred } from './fixtures/deferred.ts';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 5));
 

@@ -1,19 +1,9 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { acquireWithin } from '../src/adapter-kit/pool-acquire.ts';
 import { PoolTimeoutError } from '../src/errors.ts';
+import { deferred } from './fixtures/deferred.ts';
 
 const limits = { poolMax: 2, poolTimeoutMs: 300 };
-
-/** A pool's acquisition that the test settles by hand. */
-function pending<C>() {
-  let resolve!: (connection: C) => void;
-  let reject!: (error: unknown) => void;
-  const promise = new Promise<C>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
 
 describe('acquiring a pooled connection within pool_timeout', () => {
   beforeEach(() => {
@@ -24,7 +14,7 @@ describe('acquiring a pooled connection within pool_timeout', () => {
   });
 
   test('no connection within pool_timeout rejects with a retryable PoolTimeoutError naming pool_max and pool_timeout', async () => {
-    const acquire = pending<string>();
+    const acquire = deferred<string>();
     const result = acquireWithin(acquire.promise, () => undefined, limits);
     const settled = result.then(
       () => 'resolved',
@@ -40,7 +30,7 @@ describe('acquiring a pooled connection within pool_timeout', () => {
   });
 
   test('a connection that arrives after the timeout is released at once, not leaked', async () => {
-    const acquire = pending<string>();
+    const acquire = deferred<string>();
     const release = vi.fn();
     const result = acquireWithin(acquire.promise, release, limits);
     result.catch(() => undefined);
@@ -53,7 +43,7 @@ describe('acquiring a pooled connection within pool_timeout', () => {
   });
 
   test('a connection in time is returned, not released, and the timer is cleared', async () => {
-    const acquire = pending<string>();
+    const acquire = deferred<string>();
     const release = vi.fn();
     const result = acquireWithin(acquire.promise, release, limits);
     acquire.resolve('connection');
@@ -64,7 +54,7 @@ describe('acquiring a pooled connection within pool_timeout', () => {
   });
 
   test("the pool's own failure before the timeout is passed on unchanged and the timer is cleared", async () => {
-    const acquire = pending<string>();
+    const acquire = deferred<string>();
     const failure = new Error('connection refused');
     const result = acquireWithin(acquire.promise, () => undefined, limits);
     acquire.reject(failure);
@@ -73,7 +63,7 @@ describe('acquiring a pooled connection within pool_timeout', () => {
   });
 
   test("the pool's failure after the timeout changes nothing: the caller keeps its PoolTimeoutError", async () => {
-    const acquire = pending<string>();
+    const acquire = deferred<string>();
     const release = vi.fn();
     const result = acquireWithin(acquire.promise, release, limits);
     result.catch(() => undefined);
